@@ -1,0 +1,101 @@
+//! Group commit for inbound messages on SQLite. SQLite has one writer at a time and a
+//! durable commit costs an fsync, so committing each message alone caps ingestion at the
+//! disk's fsync rate. Instead one writer task takes every message waiting at that moment
+//! (up to [`MAX_BATCH`]), receives each inside its own savepoint of one transaction — a
+//! message that fails rolls back alone and its caller gets its own error — and commits
+//! once. Callers are answered only after that commit, so "accepted" still means durable.
+//! Under light load a batch is a single message; batches grow only when messages queue.
+
+use crate::inbound::{Inbound, InboundOutcome};
+use crate::{App, Error, Result};
+use domain::WorkspaceId;
+use std::sync::Weak;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most messages committed together.
+const MAX_BATCH: usize = 128;
+
+pub(crate) struct Request {
+    ws: WorkspaceId,
+    input: Inbound,
+    reply: oneshot::Sender<Result<InboundOutcome>>,
+}
+
+/// Hands a validated message to the writer and waits for its durable outcome.
+pub(crate) async fn submit(app: &App, ws: WorkspaceId, input: Inbound) -> Result<InboundOutcome> {
+    let sender = app.inner.ingest.get_or_init(|| {
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(writer(std::sync::Arc::downgrade(&app.inner), rx));
+        tx
+    });
+    let (reply, answer) = oneshot::channel();
+    sender
+        .send(Request { ws, input, reply })
+        .await
+        .map_err(|_| Error::Internal("the inbound writer stopped".into()))?;
+    answer.await.map_err(|_| Error::Internal("the inbound writer dropped a message".into()))?
+}
+
+async fn writer(inner: Weak<crate::Inner>, mut rx: mpsc::Receiver<Request>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let Some(inner) = inner.upgrade() else { return };
+        let app = App { inner };
+        let requests = std::mem::take(&mut batch);
+        if let Err((e, waiting)) = run(&app, requests).await {
+            for r in waiting {
+                let _ = r.reply.send(Err(Error::Internal(e.clone())));
+            }
+        }
+    }
+}
+
+/// Receives every request in one transaction. On a failure of the transaction itself the
+/// requests not yet answered are handed back with the cause.
+async fn run(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Request>)> {
+    let mut tx = match app.store_().write().await {
+        Ok(tx) => tx,
+        Err(e) => return Err((e.to_string(), requests)),
+    };
+    let now = app.now();
+    let mut done: Vec<(Request, Result<InboundOutcome>)> = Vec::with_capacity(requests.len());
+    let mut last_seq = None;
+    let mut pending = requests.into_iter();
+    while let Some(r) = pending.next() {
+        if let Err(e) = tx.savepoint().await {
+            let mut rest: Vec<Request> = done.into_iter().map(|(r, _)| r).collect();
+            rest.push(r);
+            rest.extend(pending);
+            return Err((e.to_string(), rest));
+        }
+        let outcome = match app.receive_in(&mut tx, r.ws, &r.input).await {
+            Ok((outcome, events)) => match tx.append_events(r.ws, &events, now).await {
+                Ok(seq) => {
+                    last_seq = seq.or(last_seq);
+                    tx.release_savepoint().await.map(|_| outcome).map_err(Error::from)
+                }
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(e),
+        };
+        if outcome.is_err()
+            && let Err(e) = tx.rollback_to_savepoint().await
+        {
+            let mut rest: Vec<Request> = done.into_iter().map(|(r, _)| r).collect();
+            rest.push(r);
+            rest.extend(pending);
+            return Err((e.to_string(), rest));
+        }
+        done.push((r, outcome));
+    }
+    if let Err(e) = tx.commit().await {
+        return Err((e.to_string(), done.into_iter().map(|(r, _)| r).collect()));
+    }
+    if let Some(seq) = last_seq {
+        app.published(seq).await;
+    }
+    for (r, outcome) in done {
+        let _ = r.reply.send(outcome);
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! The main path: a customer's message arrives from a channel. One transaction finds or
+//! creates the contact by identity, threads the message into that contact's conversation
+//! in the inbox (reopening a recently resolved one, or opening a new one), stores it once
+//! per provider message id, indexes it, counts it and logs its events.
+
+use crate::contacts::{contact_event, index_contact};
+use crate::conversations::{conversation_event, message_event};
+use crate::sanitize::{clean_html, text_from_html};
+use crate::{App, Error, Result};
+use domain::event::NewEvent;
+use domain::{
+    AttachmentId, Author, Contact, ContactId, Conversation, Direction, EventKind, Identity, InboxId, Message,
+    MessageId, MessageKind, Status, WorkspaceId,
+};
+use store::{SearchKind, Tx};
+
+/// A customer message as a channel decoded it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The inbox it arrived in.
+    pub inbox_id: InboxId,
+    /// The provider's id for it; the same id twice in one inbox is one message.
+    pub provider_message_id: Option<String>,
+    /// Who sent it.
+    pub from: Identity,
+    /// The sender's name, when the channel knows it.
+    pub name: Option<String>,
+    /// A subject, for channels that have one.
+    pub subject: Option<String>,
+    /// The text.
+    pub text: String,
+    /// HTML, for channels that have it (sanitised here).
+    pub html: Option<String>,
+    /// Files uploaded beforehand.
+    pub attachments: Vec<AttachmentId>,
+}
+
+/// What became of an inbound message.
+#[derive(Debug, Clone)]
+pub struct InboundOutcome {
+    /// The stored message (the earlier one, for a duplicate).
+    pub message: Message,
+    /// Its conversation.
+    pub conversation: Conversation,
+    /// True when the provider id had been received before and nothing was written.
+    pub duplicate: bool,
+}
+
+/// How often a transaction that lost a race (two deliveries of the same message, or of
+/// the first messages of one new contact) is retried; the retry finds the winner's rows.
+const RACE_RETRIES: usize = 3;
+
+impl App {
+    /// Receives a customer's message into workspace `ws`.
+    pub async fn receive_inbound(&self, ws: WorkspaceId, input: Inbound) -> Result<InboundOutcome> {
+        let mut input = input;
+        if input.text.trim().is_empty()
+            && let Some(html) = &input.html
+        {
+            input.text = text_from_html(html).trim().to_string();
+        }
+        domain::message::validate_text(&input.text, !input.attachments.is_empty())?;
+        if let Some(pid) = &input.provider_message_id
+            && (pid.is_empty() || pid.len() > 255)
+        {
+            return Err(Error::invalid("provider_message_id", "must be 1 to 255 bytes"));
+        }
+        if input.subject.as_ref().is_some_and(|s| s.len() > 998) {
+            return Err(Error::invalid("subject", "must be at most 998 bytes"));
+        }
+        if self.store_().dialect() == store::Dialect::Sqlite {
+            return crate::batch::submit(self, ws, input).await;
+        }
+        let mut attempt = 0;
+        loop {
+            match self.try_receive(ws, &input).await {
+                Err(Error::Conflict { .. }) if attempt + 1 < RACE_RETRIES => attempt += 1,
+                Err(Error::Internal(e)) if attempt + 1 < RACE_RETRIES && e.contains("could not serialize") => {
+                    attempt += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_receive(&self, ws: WorkspaceId, input: &Inbound) -> Result<InboundOutcome> {
+        let mut tx = self.store_().write().await?;
+        let (outcome, events) = self.receive_in(&mut tx, ws, input).await?;
+        if outcome.duplicate {
+            tx.rollback().await?;
+        } else {
+            self.commit(tx, ws, events).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// The whole of receiving one message, inside a transaction the caller commits; returns
+    /// the events to log with it.
+    pub(crate) async fn receive_in(
+        &self,
+        tx: &mut Tx,
+        ws: WorkspaceId,
+        input: &Inbound,
+    ) -> Result<(InboundOutcome, Vec<NewEvent>)> {
+        let now = self.now();
+        let inbox = tx.get_inbox(ws, input.inbox_id).await?.ok_or(Error::NotFound { what: "inbox" })?;
+        if let Some(pid) = &input.provider_message_id
+            && let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await?
+        {
+            let conversation = self.load_conversation(tx, ws, message.conversation_id).await?;
+            return Ok((InboundOutcome { message, conversation, duplicate: true }, Vec::new()));
+        }
+        let mut events = Vec::new();
+        let name =
+            input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n.chars().count() <= 200);
+        let contact = match tx.contact_by_identity(ws, &input.from).await? {
+            Some(mut c) => {
+                if c.name.is_none() && name.is_some() {
+                    c.name = name;
+                    c.updated_at = now;
+                    tx.update_contact(&c).await?;
+                    index_contact(tx, &c).await?;
+                    events.push(contact_event(EventKind::ContactUpdated, &c));
+                }
+                c
+            }
+            None => {
+                let c = Contact {
+                    id: ContactId::new(),
+                    workspace_id: ws,
+                    name,
+                    company: None,
+                    attributes: Default::default(),
+                    identities: vec![input.from.clone()],
+                    created_at: now,
+                    updated_at: now,
+                };
+                tx.insert_contact(&c).await?;
+                index_contact(tx, &c).await?;
+                events.push(contact_event(EventKind::ContactCreated, &c));
+                c
+            }
+        };
+        let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
+        let resolved_since = if window > 0 { now.saturating_sub(window) } else { i64::MAX };
+        let conversation = match tx.thread_for(ws, contact.id, inbox.id, resolved_since).await? {
+            Some(before) => {
+                let mut after = before.clone();
+                if after.status == Status::Resolved {
+                    after.set_status(Status::Open, None, now)?;
+                }
+                after.on_inbound(now, &input.text);
+                tx.update_conversation(&before, &after).await?;
+                tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
+                events.push(conversation_event(EventKind::ConversationUpdated, &after));
+                after
+            }
+            None => {
+                let subject = input.subject.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                let number = tx.next_conversation_number(ws).await?;
+                let mut c = Conversation::open(ws, number, inbox.id, contact.id, subject, now);
+                c.on_inbound(now, &input.text);
+                tx.insert_conversation(&c).await?;
+                tx.move_counters(ws, &[], &c.counter_keys()).await?;
+                if let Some(subject) = &c.subject {
+                    tx.index_document(ws, SearchKind::Conversation, c.id.0, Some(c.id), subject).await?;
+                }
+                events.push(conversation_event(EventKind::ConversationCreated, &c));
+                c
+            }
+        };
+        let attachments = self.claim_attachments(tx, ws, &input.attachments).await?;
+        let message = Message {
+            id: MessageId::new(),
+            workspace_id: ws,
+            conversation_id: conversation.id,
+            inbox_id: inbox.id,
+            direction: Direction::Inbound,
+            kind: MessageKind::Message,
+            author: Author::Contact(contact.id),
+            text: input.text.clone(),
+            html: input.html.as_deref().map(clean_html),
+            attachments,
+            provider_message_id: input.provider_message_id.clone(),
+            delivery_status: None,
+            delivery_error: None,
+            created_at: now,
+        };
+        tx.insert_message(&message).await?;
+        tx.index_document(ws, SearchKind::Message, message.id.0, Some(conversation.id), &message.text).await?;
+        events.push(message_event(&message));
+        Ok((InboundOutcome { message, conversation, duplicate: false }, events))
+    }
+}

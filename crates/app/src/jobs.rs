@@ -1,0 +1,246 @@
+//! Background work run inside the binary: durable jobs claimed from the store with a lease,
+//! retried with exponential backoff and dead-lettered after the last attempt. The first
+//! kind is outbound delivery: the channel's [`Deliverer`] sends the reply, and the
+//! message's delivery status follows what happened.
+
+use crate::conversations::conversation_event;
+use crate::{App, Result};
+use domain::event::NewEvent;
+use domain::{ChannelKind, Contact, Conversation, DeliveryStatus, EventKind, Inbox, Job, Message, MessageId, Status};
+use serde_json::json;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The job kind that delivers an outbound message.
+pub(crate) const DELIVER: &str = "deliver";
+
+/// The job that delivers a reply.
+pub(crate) fn delivery_job(ws: domain::WorkspaceId, message: MessageId, now: domain::Millis, max_attempts: i32) -> Job {
+    Job::new(ws, DELIVER, json!({ "message_id": message }), now, max_attempts)
+}
+
+/// Everything a channel needs to send one reply.
+pub struct DeliveryRequest<'a> {
+    /// The inbox (its settings say where and how to send).
+    pub inbox: &'a Inbox,
+    /// The conversation.
+    pub conversation: &'a Conversation,
+    /// The customer.
+    pub contact: &'a Contact,
+    /// The reply.
+    pub message: &'a Message,
+}
+
+/// Why a delivery attempt failed.
+#[derive(Debug, Clone)]
+pub struct DeliveryError {
+    /// What the channel or server answered, in words for the agent.
+    pub message: String,
+    /// True when retrying cannot help (a rejected address, a missing setting).
+    pub permanent: bool,
+}
+
+/// A future that lives as long as the request it sends.
+pub type DeliveryFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<String>, DeliveryError>> + Send + 'a>>;
+
+/// Sends replies on one kind of channel. On success it may return the provider's id for
+/// the message.
+pub trait Deliverer: Send + Sync + 'static {
+    /// Sends one reply.
+    fn deliver<'a>(&'a self, request: DeliveryRequest<'a>) -> DeliveryFuture<'a>;
+}
+
+/// The job runners of one node.
+#[derive(Clone)]
+pub struct Workers {
+    app: App,
+    deliverers: HashMap<ChannelKind, Arc<dyn Deliverer>>,
+    batch: usize,
+}
+
+impl App {
+    /// The workspace's jobs that gave up, newest first, with their last error (admins).
+    pub async fn dead_jobs(&self, actor: &crate::Actor, limit: usize) -> Result<Vec<Job>> {
+        actor.require_admin()?;
+        let mut tx = self.store_().read().await?;
+        Ok(tx.jobs_with_status(actor.workspace_id, domain::JobStatus::Dead, limit).await?)
+    }
+
+    /// Tells this node's workers there is new work (other nodes find it by polling).
+    pub(crate) fn wake_workers(&self) {
+        self.inner.job_wake.notify_waiters();
+    }
+}
+
+impl Workers {
+    /// Workers with no channels yet.
+    pub fn new(app: App) -> Self {
+        Workers { app, deliverers: HashMap::new(), batch: 8 }
+    }
+
+    /// Sends replies of inboxes of `kind` with `deliverer`.
+    pub fn with_deliverer(mut self, kind: ChannelKind, deliverer: Arc<dyn Deliverer>) -> Self {
+        self.deliverers.insert(kind, deliverer);
+        self
+    }
+
+    /// Claims and runs the jobs that are due now; returns how many ran.
+    pub async fn run_once(&self) -> Result<usize> {
+        let now = self.app.now();
+        let jobs = {
+            let mut tx = self.app.store_().write().await?;
+            let jobs = tx.claim_jobs(now, now + self.app.config().job_lease_ms, self.batch).await?;
+            tx.commit().await?;
+            jobs
+        };
+        let n = jobs.len();
+        for job in jobs {
+            let outcome = match job.kind.as_str() {
+                DELIVER => self.deliver(&job).await,
+                other => Err(domain_error(format!("unknown job kind {other:?}"), true)),
+            };
+            self.settle(&job, outcome).await?;
+        }
+        self.wake_snoozed().await?;
+        Ok(n)
+    }
+
+    /// Runs `n` worker loops until the returned handles are aborted.
+    pub fn spawn(self, n: usize) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..n.max(1))
+            .map(|_| {
+                let w = self.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let woken = w.app.inner.job_wake.notified();
+                        match w.run_once().await {
+                            Ok(n) if n > 0 => continue,
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "job worker failed; retrying shortly"),
+                        }
+                        tokio::select! {
+                            _ = woken => {}
+                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    async fn deliver(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
+        let id: MessageId = serde_json::from_value(job.payload["message_id"].clone())
+            .map_err(|_| domain_error("the job names no message".into(), true))?;
+        let ws = job.workspace_id;
+        let loaded = async {
+            let mut tx = self.app.store_().read().await?;
+            let Some(message) = tx.get_message(ws, id).await? else { return Ok(None) };
+            let conversation = self.app.load_conversation(&mut tx, ws, message.conversation_id).await?;
+            let inbox = tx.get_inbox(ws, message.inbox_id).await?;
+            let contact = self.app.load_contact(&mut tx, ws, conversation.contact_id).await?;
+            Ok::<_, crate::Error>(inbox.map(|i| (message, conversation, i, contact)))
+        }
+        .await
+        .map_err(|e| domain_error(format!("loading the reply: {e}"), false))?;
+        let Some((message, conversation, inbox, contact)) = loaded else {
+            return Err(domain_error("the message or its inbox no longer exists".into(), true));
+        };
+        if message.delivery_status != Some(DeliveryStatus::Queued) {
+            return Ok(None);
+        }
+        let deliverer = self
+            .deliverers
+            .get(&inbox.kind)
+            .ok_or_else(|| domain_error(format!("Chorus cannot send on {} inboxes yet", inbox.kind), true))?;
+        let provider_id = deliverer
+            .deliver(DeliveryRequest {
+                inbox: &inbox,
+                conversation: &conversation,
+                contact: &contact,
+                message: &message,
+            })
+            .await?;
+        Ok(Some((message, provider_id.unwrap_or_default())))
+    }
+
+    async fn settle(&self, job: &Job, outcome: Result<Option<(Message, String)>, DeliveryError>) -> Result<()> {
+        let now = self.app.now();
+        let ws = job.workspace_id;
+        let message_id: Option<MessageId> = serde_json::from_value(job.payload["message_id"].clone()).ok();
+        let mut tx = self.app.store_().write().await?;
+        let mut events = Vec::new();
+        let status_event = |status: DeliveryStatus, error: Option<&str>, conversation_id| NewEvent {
+            kind: EventKind::MessageUpdated,
+            conversation_id,
+            user_id: None,
+            data: json!({ "message_id": message_id, "delivery_status": status, "delivery_error": error }),
+        };
+        match outcome {
+            Ok(Some((message, provider_id))) => {
+                let pid = Some(provider_id.as_str()).filter(|p| !p.is_empty());
+                tx.set_delivery(ws, message.id, DeliveryStatus::Sent, None, pid).await?;
+                tx.finish_job(job.id, now).await?;
+                events.push(status_event(DeliveryStatus::Sent, None, Some(message.conversation_id)));
+            }
+            Ok(None) => tx.finish_job(job.id, now).await?,
+            Err(e) => {
+                let conversation_id = match message_id {
+                    Some(id) => tx.get_message(ws, id).await?.map(|m| m.conversation_id),
+                    None => None,
+                };
+                let last = e.permanent || job.attempts >= job.max_attempts;
+                if last {
+                    tracing::warn!(job = %job.id, attempts = job.attempts, error = %e.message, "delivery failed for good");
+                    tx.kill_job(job.id, &e.message, now).await?;
+                } else {
+                    tx.retry_job(job.id, now + self.app.config().backoff.delay(job.attempts), &e.message, now).await?;
+                }
+                if let (Some(id), Some(conv)) = (message_id, conversation_id) {
+                    let status = if last { DeliveryStatus::Failed } else { DeliveryStatus::Queued };
+                    tx.set_delivery(ws, id, status, Some(&e.message), None).await?;
+                    events.push(status_event(status, Some(&e.message), Some(conv)));
+                }
+            }
+        }
+        self.app.commit(tx, ws, events).await
+    }
+
+    /// Brings snoozed conversations whose time has come back as open.
+    async fn wake_snoozed(&self) -> Result<()> {
+        let now = self.app.now();
+        let mut tx = self.app.store_().write().await?;
+        let due = tx.due_snoozed(now, 100).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut by_ws: HashMap<domain::WorkspaceId, Vec<NewEvent>> = HashMap::new();
+        for before in due {
+            let mut after = before.clone();
+            after.status = Status::Open;
+            after.snoozed_until = None;
+            after.last_activity_at = now;
+            tx.update_conversation(&before, &after).await?;
+            tx.move_counters(after.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
+            by_ws
+                .entry(after.workspace_id)
+                .or_default()
+                .push(conversation_event(EventKind::ConversationUpdated, &after));
+        }
+        let mut seq = None;
+        for (ws, events) in &by_ws {
+            seq = tx.append_events(*ws, events, now).await?.or(seq);
+        }
+        tx.commit().await?;
+        if let Some(seq) = seq {
+            self.app.published(seq).await;
+        }
+        Ok(())
+    }
+}
+
+fn domain_error(message: String, permanent: bool) -> DeliveryError {
+    DeliveryError { message, permanent }
+}

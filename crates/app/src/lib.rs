@@ -1,0 +1,169 @@
+//! Chorus's use cases: the one place that coordinates the store, the job queue, the event
+//! bus and the clock. Every use case takes the caller's [`Actor`] (or, for channel
+//! traffic, the inbox's workspace) and never reads or writes outside that workspace: an id
+//! from another workspace is simply not found.
+//!
+//! Each write runs in one transaction that also appends its events to the log; events are
+//! published only after the commit, so a live client never sees an event that was rolled back.
+#![deny(missing_docs)]
+
+mod admin;
+mod attachments;
+mod auth;
+mod batch;
+mod contacts;
+mod conversations;
+mod error;
+mod events;
+mod inbound;
+mod jobs;
+mod labels;
+mod notifications;
+mod sanitize;
+mod search;
+
+pub use admin::{InboxInput, InboxPatch, MemberInput};
+pub use auth::{Login, NewToken, TokenInfo};
+pub use contacts::{ContactInput, ContactPatch};
+pub use conversations::{ConversationList, ConversationQuery, ReplyInput};
+pub use error::{Error, Result};
+pub use events::{Ephemeral, EventBus, event_visible};
+pub use inbound::{Inbound, InboundOutcome};
+pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Workers};
+pub use labels::Label;
+pub use search::SearchResult;
+
+use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Blobs, Store};
+
+/// Who is calling: a signed-in member of one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// The workspace every read and write is confined to.
+    pub workspace_id: WorkspaceId,
+    /// The member.
+    pub user_id: UserId,
+    /// Their role there.
+    pub role: Role,
+}
+
+impl Actor {
+    /// The command line acting on a workspace with an owner's rights (`chorus user create`,
+    /// `chorus demo`); it is nobody's session and never reaches the HTTP layer.
+    pub fn system(workspace_id: WorkspaceId) -> Actor {
+        Actor { workspace_id, user_id: UserId(uuid::Uuid::nil()), role: Role::Owner }
+    }
+
+    /// Fails unless the actor may manage inboxes, teams and users.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.role.can_administer() { Ok(()) } else { Err(Error::Forbidden("only admins and owners can do this")) }
+    }
+}
+
+/// Where the time comes from; tests substitute a fixed clock.
+pub trait Clock: Send + Sync + 'static {
+    /// Milliseconds since the Unix epoch.
+    fn now(&self) -> Millis;
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Millis {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+    }
+}
+
+/// Settings the use cases need, decided once by the binary.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where attachments are stored (content-addressed).
+    pub data_dir: PathBuf,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: u64,
+    /// How long a sign-in lasts, in ms.
+    pub session_ttl_ms: i64,
+    /// Retry schedule of failed jobs.
+    pub backoff: Backoff,
+    /// Delivery attempts before a reply is marked failed.
+    pub delivery_max_attempts: i32,
+    /// How long a worker holds a claimed job before another may take it, in ms.
+    pub job_lease_ms: i64,
+}
+
+impl AppConfig {
+    /// Defaults for data kept in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        AppConfig {
+            data_dir: data_dir.into(),
+            attachment_max_bytes: 25 * 1024 * 1024,
+            session_ttl_ms: 14 * 24 * 3_600_000,
+            backoff: Backoff::default(),
+            delivery_max_attempts: 8,
+            job_lease_ms: 60_000,
+        }
+    }
+}
+
+/// The application: cheap to clone, shared by the HTTP server, the workers and the CLI.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    blobs: Blobs,
+    bus: EventBus,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+    job_wake: tokio::sync::Notify,
+    ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
+}
+
+impl App {
+    /// Builds the application over an opened, migrated store.
+    pub fn new(store: Store, config: AppConfig, clock: Arc<dyn Clock>) -> Result<App> {
+        let blobs = Blobs::new(config.data_dir.join("attachments"));
+        let bus = EventBus::new(store.clone());
+        bus.spawn_relay();
+        Ok(App {
+            inner: Arc::new(Inner {
+                store,
+                blobs,
+                bus,
+                clock,
+                config,
+                job_wake: tokio::sync::Notify::new(),
+                ingest: std::sync::OnceLock::new(),
+            }),
+        })
+    }
+
+    /// The store, for the binary's maintenance commands (migrate, backup).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The live event bus.
+    pub fn bus(&self) -> &EventBus {
+        &self.inner.bus
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now()
+    }
+
+    fn store_(&self) -> &Store {
+        &self.inner.store
+    }
+}

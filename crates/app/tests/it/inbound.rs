@@ -1,0 +1,135 @@
+//! Receiving customer messages: contacts, threading, reopening, idempotency.
+
+use super::ctx;
+use domain::{AssigneeFilter, ConversationFilter, InboxSettings, Status};
+
+#[tokio::test]
+async fn first_message_creates_contact_and_conversation_then_threads() {
+    let t = ctx().await;
+    let first = t.receive("Ana@Example.com", Some("p-1"), "Where is my order?").await;
+    assert!(!first.duplicate);
+    assert_eq!(first.conversation.number, 1);
+    assert_eq!(first.conversation.status, Status::Open);
+    let contact = t.app.get_contact(&t.owner, first.conversation.contact_id).await.unwrap();
+    assert_eq!(contact.identities[0].value, "ana@example.com");
+
+    t.clock.advance(1_000);
+    let second = t.receive("ana@example.com", Some("p-2"), "Any news?").await;
+    assert_eq!(second.conversation.id, first.conversation.id, "same contact, same inbox: same thread");
+    assert_eq!(second.conversation.message_count, 2);
+
+    let other = t.receive("bob@example.com", Some("p-3"), "Hello").await;
+    assert_ne!(other.conversation.id, first.conversation.id);
+    assert_eq!(other.conversation.number, 2);
+
+    let q = app::ConversationQuery {
+        filter: ConversationFilter {
+            status: Some(Status::Open),
+            assignee: AssigneeFilter::Nobody,
+            ..Default::default()
+        },
+        cursor: None,
+        limit: 10,
+    };
+    let list = t.app.list_conversations(&t.owner, q).await.unwrap();
+    assert_eq!(list.total, Some(2), "counters kept on write");
+    assert_eq!(list.page.items[0].id, other.conversation.id, "most recent first");
+}
+
+#[tokio::test]
+async fn the_same_provider_id_twice_is_one_message() {
+    let t = ctx().await;
+    let a = t.receive("ana@example.com", Some("dup"), "Hi").await;
+    let b = t.receive("ana@example.com", Some("dup"), "Hi").await;
+    assert!(b.duplicate);
+    assert_eq!(a.message.id, b.message.id);
+    let page = t.app.list_messages(&t.owner, a.conversation.id, None, 50).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_store_one_message() {
+    let t = ctx().await;
+    let ws = t.owner.workspace_id;
+    let calls = (0..6).map(|_| t.app.receive_inbound(ws, t.inbound("race@example.com", Some("same"), "Hello")));
+    let results = futures_util::future::join_all(calls).await;
+    let ids: std::collections::HashSet<_> = results.into_iter().map(|r| r.unwrap().message.id).collect();
+    assert_eq!(ids.len(), 1, "every call answers with the one stored message");
+    let list = t
+        .app
+        .list_conversations(&t.owner, app::ConversationQuery { filter: Default::default(), cursor: None, limit: 10 })
+        .await
+        .unwrap();
+    assert_eq!(list.page.items.len(), 1);
+    let page = t.app.list_messages(&t.owner, list.page.items[0].id, None, 50).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_recently_resolved_conversation_reopens_and_an_old_one_does_not() {
+    let t = ctx().await;
+    let first = t.receive("ana@example.com", None, "Help").await;
+    t.app.set_status(&t.owner, first.conversation.id, Status::Resolved, None).await.unwrap();
+    t.clock.advance(60_000);
+    let again = t.receive("ana@example.com", None, "One more thing").await;
+    assert_eq!(again.conversation.id, first.conversation.id);
+    assert_eq!(again.conversation.status, Status::Open);
+    assert_eq!(again.conversation.reopen_count, 1);
+
+    t.app.set_status(&t.owner, first.conversation.id, Status::Resolved, None).await.unwrap();
+    t.clock.advance(8 * 24 * 3_600_000);
+    let later = t.receive("ana@example.com", None, "New question").await;
+    assert_ne!(later.conversation.id, first.conversation.id, "past the reopen window a new conversation starts");
+
+    let settings = InboxSettings { reopen_window_minutes: 0, ..Default::default() };
+    t.app
+        .update_inbox(&t.owner, t.inbox.id, app::InboxPatch { settings: Some(settings), ..Default::default() })
+        .await
+        .unwrap();
+    t.app.set_status(&t.owner, later.conversation.id, Status::Resolved, None).await.unwrap();
+    let fresh = t.receive("ana@example.com", None, "And another").await;
+    assert_ne!(fresh.conversation.id, later.conversation.id, "a zero window never reopens");
+}
+
+#[tokio::test]
+async fn html_is_sanitised_and_bad_input_is_refused() {
+    let t = ctx().await;
+    let mut input = t.inbound("ana@example.com", None, "");
+    input.html = Some(r#"<p>Hi <img src=x onerror=alert(1)><script>alert(2)</script></p>"#.into());
+    let out = t.app.receive_inbound(t.owner.workspace_id, input).await.unwrap();
+    let html = out.message.html.unwrap();
+    assert!(!html.contains("script") && !html.contains("onerror"), "{html}");
+    assert_eq!(out.message.text, "Hi");
+
+    let empty = t.app.receive_inbound(t.owner.workspace_id, t.inbound("ana@example.com", None, "   ")).await;
+    assert!(matches!(empty, Err(app::Error::Invalid { ref field, .. }) if field == "text"), "{empty:?}");
+    let long_id = "x".repeat(300);
+    let bad = t.app.receive_inbound(t.owner.workspace_id, t.inbound("ana@example.com", Some(&long_id), "Hi")).await;
+    assert!(matches!(bad, Err(app::Error::Invalid { ref field, .. }) if field == "provider_message_id"));
+}
+
+#[tokio::test]
+async fn a_failing_message_among_many_concurrent_ones_fails_alone() {
+    let t = ctx().await;
+    let ws = t.owner.workspace_id;
+    let mut inputs: Vec<app::Inbound> =
+        (0..40).map(|i| t.inbound(&format!("c{i}@example.com"), Some(&format!("m{i}")), "Hello")).collect();
+    inputs[17].inbox_id = domain::InboxId::new();
+    inputs[23].text = String::new();
+    let results =
+        futures_util::future::join_all(inputs.into_iter().map(|input| t.app.receive_inbound(ws, input))).await;
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            17 => assert!(matches!(r, Err(app::Error::NotFound { what: "inbox" })), "{r:?}"),
+            23 => assert!(matches!(r, Err(app::Error::Invalid { .. })), "{r:?}"),
+            _ => assert!(r.as_ref().is_ok_and(|o| !o.duplicate), "{i}: {r:?}"),
+        }
+    }
+    let q = app::ConversationQuery {
+        filter: ConversationFilter { status: Some(Status::Open), ..Default::default() },
+        cursor: None,
+        limit: 100,
+    };
+    let list = t.app.list_conversations(&t.owner, q).await.unwrap();
+    assert_eq!((list.page.items.len(), list.total), (38, Some(38)), "the others were all stored, and counted once");
+}

@@ -1,0 +1,4 @@
+//! The channels' integration tests, one binary: each channel's adapter against a real local
+//! socket.
+
+mod api;

@@ -1,0 +1,172 @@
+//! The event log (outbox). Every change appends here inside its own transaction; live
+//! clients and other nodes read it by sequence number.
+//!
+//! Readers catch up with `seq > last_seen`, which is only safe if sequence numbers become
+//! visible in order. SQLite has one writer at a time, so they do. On PostgreSQL two
+//! transactions could take seq 7 and 8 and commit 8 first; a reader would then skip 7 for
+//! good. Appending therefore takes a transaction-scoped advisory lock, held only from the
+//! append to the commit (appends come last in a transaction), so commits that log events
+//! happen in sequence order.
+
+use crate::rows::{json, parse};
+use crate::{Db, Dialect, Result, Store, StoreError, Tx, run};
+use domain::event::NewEvent;
+use domain::{ConversationId, Event, Millis, UserId, WorkspaceId};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+/// The PostgreSQL channel that carries "the log grew" notifications.
+const CHANNEL: &str = "chorus_events";
+/// The PostgreSQL channel that carries ephemeral signals (who is viewing or typing), which
+/// are never stored.
+const EPHEMERAL: &str = "chorus_ephemeral";
+const APPEND_LOCK: i64 = 7_260_412;
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    workspace_id: Uuid,
+    kind: String,
+    conversation_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    data: Json<serde_json::Value>,
+    created_at: i64,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self> {
+        Ok(Event {
+            seq: r.seq,
+            workspace_id: WorkspaceId(r.workspace_id),
+            kind: parse(&r.kind)?,
+            conversation_id: r.conversation_id.map(ConversationId),
+            user_id: r.user_id.map(UserId),
+            data: json(r.data.0, "event data")?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const COLS: &str = "SELECT seq, workspace_id, kind, conversation_id, user_id, data, created_at FROM events";
+
+impl Tx {
+    /// Appends events; call it last in a transaction. Returns the highest sequence number.
+    pub async fn append_events(&mut self, ws: WorkspaceId, events: &[NewEvent], now: Millis) -> Result<Option<i64>> {
+        if events.is_empty() {
+            return Ok(None);
+        }
+        if self.dialect() == Dialect::Postgres {
+            run!(self, |c| sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        let mut last = None;
+        for e in events {
+            let q = "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq";
+            let seq: i64 = run!(self, |c| sqlx::query_scalar(q)
+                .bind(ws.0)
+                .bind(e.kind.as_str())
+                .bind(e.conversation_id.map(|c| c.0))
+                .bind(e.user_id.map(|u| u.0))
+                .bind(Json(&e.data))
+                .bind(now)
+                .fetch_one(c)
+                .await)?;
+            last = Some(seq);
+        }
+        Ok(last)
+    }
+
+    /// Events after `after`, oldest first: of one workspace, or of all (for the relay).
+    pub async fn events_after(&mut self, ws: Option<WorkspaceId>, after: i64, limit: usize) -> Result<Vec<Event>> {
+        let rows: Vec<EventRow> = match ws {
+            Some(ws) => {
+                let q = format!("{COLS} WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+                run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+                    .bind(ws.0)
+                    .bind(after)
+                    .bind(limit as i64)
+                    .fetch_all(c)
+                    .await)?
+            }
+            None => {
+                let q = format!("{COLS} WHERE seq > $1 ORDER BY seq LIMIT $2");
+                run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+                    .bind(after)
+                    .bind(limit as i64)
+                    .fetch_all(c)
+                    .await)?
+            }
+        };
+        crate::rows::collect(rows, Event::try_from)
+    }
+
+    /// The highest sequence number in the log (0 when empty).
+    pub async fn last_event_seq(&mut self) -> Result<i64> {
+        let v: Option<i64> = run!(self, |c| sqlx::query_scalar("SELECT MAX(seq) FROM events").fetch_one(c).await)?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+impl Store {
+    /// Tells other nodes the log grew to `seq`. Call it after the commit: a NOTIFY inside a
+    /// write transaction would serialise all commits. A no-op on SQLite (one node).
+    pub async fn notify_events(&self, seq: i64) -> Result<()> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(seq.to_string()).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Passes an ephemeral signal (at most a few hundred bytes of JSON) to other nodes.
+    /// A no-op on SQLite.
+    pub async fn notify_ephemeral(&self, payload: &str) -> Result<()> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(EPHEMERAL).bind(payload).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Listens for other nodes' notifications; `None` on SQLite, where there are no others.
+    pub async fn listen_events(&self) -> Result<Option<EventListener>> {
+        match &self.db {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen_all([CHANNEL, EPHEMERAL]).await?;
+                Ok(Some(EventListener { inner: listener }))
+            }
+        }
+    }
+}
+
+/// What another node said.
+#[derive(Debug, Clone)]
+pub enum Signal {
+    /// The event log grew to this sequence number.
+    Log(i64),
+    /// An ephemeral signal's JSON payload.
+    Ephemeral(String),
+}
+
+/// A subscription to "the log grew" notifications from other nodes.
+pub struct EventListener {
+    inner: sqlx::postgres::PgListener,
+}
+
+impl EventListener {
+    /// Waits for the next notification. Notifications sent while the connection was down
+    /// are lost; callers catch up from the log after an error, and on a timer.
+    pub async fn recv(&mut self) -> Result<Signal> {
+        let n = self.inner.recv().await?;
+        if n.channel() == EPHEMERAL {
+            Ok(Signal::Ephemeral(n.payload().to_string()))
+        } else {
+            Ok(Signal::Log(n.payload().parse().unwrap_or(0)))
+        }
+    }
+}

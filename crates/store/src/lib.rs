@@ -1,0 +1,241 @@
+//! Chorus's persistence: one [`Store`] over SQLite (the embedded default) and PostgreSQL.
+//!
+//! All SQL lives here. Model code is written once against [`Tx`]: the `run!` macro expands
+//! a query for both backends, so both dialects share the statement text (`$1` placeholders
+//! work on both) and only full-text search, job claims and event ordering differ, in their
+//! own functions. This crate knows nothing of HTTP and has no rules about content: the use
+//! cases in `app` decide what is written, this crate only writes it consistently.
+#![deny(missing_docs)]
+
+mod blobs;
+mod contacts;
+mod conversations;
+mod counters;
+mod error;
+mod events;
+mod inboxes;
+mod jobs;
+mod labels;
+mod messages;
+mod migrate;
+mod notifications;
+mod rows;
+mod search;
+mod teams;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod users;
+mod workspaces;
+
+pub use blobs::{Blobs, hex};
+pub use error::StoreError;
+pub use events::{EventListener, Signal};
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE};
+pub use notifications::unread_key;
+pub use search::{SearchHit, SearchKind};
+pub use users::{SessionRecord, TokenRecord};
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A result from the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which SQL dialect a store speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Embedded SQLite (one node).
+    Sqlite,
+    /// PostgreSQL (one or many nodes).
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database: open it once, share it (cloning is cheap), and do all work in a [`Tx`].
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    url: String,
+}
+
+/// How SQLite commits reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync on every commit: a committed message survives a power cut.
+    Full,
+    /// fsync at checkpoints: survives a crash of Chorus, may lose the last commits on power loss.
+    Normal,
+}
+
+impl Store {
+    /// Opens `url`: `postgres://…` for PostgreSQL, otherwise a SQLite file path or
+    /// `sqlite://path`. The SQLite file and its directory are created when missing.
+    pub async fn open(url: &str, durability: Durability) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            return Ok(Store { db: Db::Postgres(pool), url: url.to_string() });
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("creating {}: {e}", dir.display())))?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(false)
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Store { db: Db::Sqlite(pool), url: path.to_string() })
+    }
+
+    /// The dialect this store speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self.db {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Applies the migrations this binary carries that the database has not seen yet.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        migrate::run(self).await
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it waits for the
+    /// write lock up front instead of failing with SQLITE_BUSY halfway through.
+    pub async fn write(&self) -> Result<Tx> {
+        let inner = match &self.db {
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Starts a read transaction: one consistent snapshot for several queries.
+    pub async fn read(&self) -> Result<Tx> {
+        let inner = match &self.db {
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Db::Postgres(p) => TxInner::Postgres(p.begin_with("BEGIN READ ONLY").await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Writes a consistent copy of a SQLite database to `dest` while it is in use.
+    pub async fn backup_to(&self, dest: &Path) -> Result<()> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(StoreError::Unsupported("backup works on SQLite; use pg_dump for PostgreSQL"));
+        };
+        if dest.exists() {
+            return Err(StoreError::Io(format!("{} already exists; choose a new file", dest.display())));
+        }
+        let dest = dest.to_str().ok_or(StoreError::Unsupported("the backup path must be valid UTF-8"))?;
+        sqlx::query("VACUUM INTO $1").bind(dest).execute(pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Where a SQLite store lives, or the PostgreSQL URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// A transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+impl Tx {
+    /// Makes the transaction's writes durable and visible.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes the transaction's writes.
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Marks a point this transaction can roll back to without losing what came before.
+    pub async fn savepoint(&mut self) -> Result<()> {
+        run!(self, |c| sqlx::query("SAVEPOINT item").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Keeps what was done since the savepoint.
+    pub async fn release_savepoint(&mut self) -> Result<()> {
+        run!(self, |c| sqlx::query("RELEASE SAVEPOINT item").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint, keeping the rest of the transaction.
+    pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        run!(self, |c| sqlx::query("ROLLBACK TO SAVEPOINT item").execute(c).await.map(|r| r.rows_affected()))?;
+        self.release_savepoint().await
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.inner {
+            TxInner::Sqlite(_) => Dialect::Sqlite,
+            TxInner::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, once per backend: the same
+/// statement text and binds compile for both, and `query_as::<_, Row>` infers the database.
+macro_rules! run {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match &mut $tx.inner {
+            $crate::TxInner::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::TxInner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use run;

@@ -1,0 +1,269 @@
+//! Messages and their attachments. The provider's message id is unique per inbox: the store
+//! reports a second insert of it as `Conflict { field: "provider_message_id" }`.
+
+use crate::rows::{collect, parse};
+use crate::{Result, StoreError, Tx, run};
+use domain::{
+    Attachment, AttachmentId, Author, ContactId, ConversationId, Cursor, DeliveryStatus, InboxId, Message, MessageId,
+    Page, UserId, WorkspaceId,
+};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    workspace_id: Uuid,
+    id: Uuid,
+    conversation_id: Uuid,
+    inbox_id: Uuid,
+    direction: String,
+    kind: String,
+    author_kind: String,
+    author_id: Option<Uuid>,
+    text: String,
+    html: Option<String>,
+    provider_message_id: Option<String>,
+    delivery_status: Option<String>,
+    delivery_error: Option<String>,
+    created_at: i64,
+}
+
+impl MessageRow {
+    fn into_message(self, attachments: Vec<Attachment>) -> Result<Message> {
+        let author = match (self.author_kind.as_str(), self.author_id) {
+            ("agent", Some(id)) => Author::Agent(UserId(id)),
+            ("contact", Some(id)) => Author::Contact(ContactId(id)),
+            ("system", _) => Author::System,
+            (other, _) => return Err(StoreError::Corrupt(format!("message author {other:?} without an id"))),
+        };
+        Ok(Message {
+            id: MessageId(self.id),
+            workspace_id: WorkspaceId(self.workspace_id),
+            conversation_id: ConversationId(self.conversation_id),
+            inbox_id: InboxId(self.inbox_id),
+            direction: parse(&self.direction)?,
+            kind: parse(&self.kind)?,
+            author,
+            text: self.text,
+            html: self.html,
+            attachments,
+            provider_message_id: self.provider_message_id,
+            delivery_status: self.delivery_status.as_deref().map(parse).transpose()?,
+            delivery_error: self.delivery_error,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    workspace_id: Uuid,
+    id: Uuid,
+    message_id: Option<Uuid>,
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    created_at: i64,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Self {
+        Attachment {
+            id: AttachmentId(r.id),
+            workspace_id: WorkspaceId(r.workspace_id),
+            message_id: r.message_id.map(MessageId),
+            filename: r.filename,
+            content_type: r.content_type,
+            size: r.size,
+            sha256: r.sha256,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLS: &str = "SELECT workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, text, html, \
+     provider_message_id, delivery_status, delivery_error, created_at FROM messages";
+const ATTACHMENT_COLS: &str =
+    "SELECT workspace_id, id, message_id, filename, content_type, size, sha256, created_at FROM attachments";
+
+fn author_parts(a: &Author) -> (&'static str, Option<Uuid>) {
+    match a {
+        Author::Agent(u) => ("agent", Some(u.0)),
+        Author::Contact(c) => ("contact", Some(c.0)),
+        Author::System => ("system", None),
+    }
+}
+
+impl Tx {
+    /// Inserts a message and links its attachments to it.
+    pub async fn insert_message(&mut self, m: &Message) -> Result<()> {
+        let (author_kind, author_id) = author_parts(&m.author);
+        let q = "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
+                 text, html, provider_message_id, delivery_status, delivery_error, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+        run!(self, |c| sqlx::query(q)
+            .bind(m.workspace_id.0)
+            .bind(m.id.0)
+            .bind(m.conversation_id.0)
+            .bind(m.inbox_id.0)
+            .bind(m.direction.as_str())
+            .bind(m.kind.as_str())
+            .bind(author_kind)
+            .bind(author_id)
+            .bind(&m.text)
+            .bind(&m.html)
+            .bind(&m.provider_message_id)
+            .bind(m.delivery_status.map(|s| s.as_str()))
+            .bind(&m.delivery_error)
+            .bind(m.created_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::unique("provider_message_id"))?;
+        for a in &m.attachments {
+            let q = "UPDATE attachments SET message_id = $3 WHERE workspace_id = $1 AND id = $2";
+            run!(self, |c| sqlx::query(q)
+                .bind(m.workspace_id.0)
+                .bind(a.id.0)
+                .bind(m.id.0)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        Ok(())
+    }
+
+    /// A message with its attachments.
+    pub async fn get_message(&mut self, ws: WorkspaceId, id: MessageId) -> Result<Option<Message>> {
+        let q = format!("{COLS} WHERE workspace_id = $1 AND id = $2");
+        let row: Option<MessageRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(id.0)
+            .fetch_optional(c)
+            .await)?;
+        let Some(row) = row else { return Ok(None) };
+        let attachments = self.attachments_of(ws, &[row.id]).await?;
+        row.into_message(attachments).map(Some)
+    }
+
+    /// The message an inbox already received under a provider id.
+    pub async fn message_by_provider_id(
+        &mut self,
+        ws: WorkspaceId,
+        inbox: InboxId,
+        provider_id: &str,
+    ) -> Result<Option<Message>> {
+        let q = "SELECT id FROM messages WHERE workspace_id = $1 AND inbox_id = $2 AND provider_message_id = $3";
+        let id: Option<Uuid> =
+            run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(inbox.0).bind(provider_id).fetch_optional(c).await)?;
+        match id {
+            Some(id) => self.get_message(ws, MessageId(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A conversation's messages, oldest first, after `after`.
+    pub async fn list_messages(
+        &mut self,
+        ws: WorkspaceId,
+        conv: ConversationId,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        let (key, id) = after.map(|c| (c.key, c.id)).unwrap_or((i64::MIN, Uuid::nil()));
+        let q = format!(
+            "{COLS} WHERE workspace_id = $1 AND conversation_id = $2 AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
+             ORDER BY created_at, id LIMIT $5"
+        );
+        let rows: Vec<MessageRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(conv.0)
+            .bind(key)
+            .bind(id)
+            .bind(limit as i64 + 1)
+            .fetch_all(c)
+            .await)?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut attachments = self.attachments_of(ws, &ids).await?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mine = attachments.iter().filter(|a| a.message_id == Some(MessageId(row.id))).cloned().collect();
+            attachments.retain(|a| a.message_id != Some(MessageId(row.id)));
+            messages.push(row.into_message(mine)?);
+        }
+        Ok(Page::from_rows(messages, limit, |m| Cursor { key: m.created_at, id: m.id.0 }))
+    }
+
+    /// Records where delivery of an outbound message stands.
+    pub async fn set_delivery(
+        &mut self,
+        ws: WorkspaceId,
+        id: MessageId,
+        status: DeliveryStatus,
+        error: Option<&str>,
+        provider_id: Option<&str>,
+    ) -> Result<()> {
+        let q = "UPDATE messages SET delivery_status = $3, delivery_error = $4, \
+                 provider_message_id = COALESCE(provider_message_id, $5) WHERE workspace_id = $1 AND id = $2";
+        run!(self, |c| sqlx::query(q)
+            .bind(ws.0)
+            .bind(id.0)
+            .bind(status.as_str())
+            .bind(error)
+            .bind(provider_id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::unique("provider_message_id"))?;
+        Ok(())
+    }
+
+    /// Stores an attachment's metadata (its content is already in the blob store).
+    pub async fn insert_attachment(&mut self, a: &Attachment) -> Result<()> {
+        let q = "INSERT INTO attachments (workspace_id, id, message_id, filename, content_type, size, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        run!(self, |c| sqlx::query(q)
+            .bind(a.workspace_id.0)
+            .bind(a.id.0)
+            .bind(a.message_id.map(|m| m.0))
+            .bind(&a.filename)
+            .bind(&a.content_type)
+            .bind(a.size)
+            .bind(&a.sha256)
+            .bind(a.created_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// An attachment of a workspace.
+    pub async fn get_attachment(&mut self, ws: WorkspaceId, id: AttachmentId) -> Result<Option<Attachment>> {
+        let q = format!("{ATTACHMENT_COLS} WHERE workspace_id = $1 AND id = $2");
+        let row: Option<AttachmentRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(id.0)
+            .fetch_optional(c)
+            .await)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn attachments_of(&mut self, ws: WorkspaceId, messages: &[Uuid]) -> Result<Vec<Attachment>> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..messages.len()).map(|i| format!("${}", i + 2)).collect();
+        let q = format!(
+            "{ATTACHMENT_COLS} WHERE workspace_id = $1 AND message_id IN ({}) ORDER BY created_at, id",
+            marks.join(", ")
+        );
+        let rows: Vec<AttachmentRow> = run!(self, |c| {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
+            for m in messages {
+                query = query.bind(*m);
+            }
+            query.fetch_all(c).await
+        })?;
+        collect(rows, |r| Ok(r.into()))
+    }
+}

@@ -1,0 +1,233 @@
+//! Full-text search over message text, conversation subjects and contacts (names,
+//! companies, identities), scoped to one workspace inside the index, with highlighted
+//! snippets. SQLite uses FTS5, PostgreSQL a tsvector with a GIN index led by workspace_id.
+//!
+//! Ranking every match of a common word would read them all, so both dialects take the
+//! newest 200 matches as candidates, rank those, and return the best.
+
+use crate::{Dialect, Result, StoreError, Tx, run};
+use domain::{ConversationId, WorkspaceId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a search hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    /// A message or note.
+    Message,
+    /// A conversation (its subject).
+    Conversation,
+    /// A contact.
+    Contact,
+}
+
+impl SearchKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Message => "message",
+            SearchKind::Conversation => "conversation",
+            SearchKind::Contact => "contact",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "message" => Ok(SearchKind::Message),
+            "conversation" => Ok(SearchKind::Conversation),
+            "contact" => Ok(SearchKind::Contact),
+            other => Err(StoreError::Corrupt(format!("search document kind {other:?}"))),
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// What was found.
+    pub kind: SearchKind,
+    /// The id of the message, conversation or contact.
+    pub id: Uuid,
+    /// The conversation it belongs to (messages and conversations).
+    pub conversation_id: Option<ConversationId>,
+    /// The matching passage, HTML-escaped, with `<mark>` around the matched words.
+    pub snippet: String,
+}
+
+/// Marks the start and end of a highlighted word inside the database; private-use
+/// characters that indexed text never contains (they are stripped on the way in).
+const START: char = '\u{E000}';
+const STOP: char = '\u{E001}';
+const CANDIDATES: i64 = 200;
+
+/// The words of a query: letters and digits, lower-cased, at most eight.
+pub fn query_terms(query: &str) -> Vec<String> {
+    query.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).take(8).collect()
+}
+
+fn workspace_token(ws: WorkspaceId) -> String {
+    format!("w{}", ws.0.simple())
+}
+
+/// HTML-escapes a snippet and turns the markers into `<mark>` tags.
+fn highlight(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for ch in raw.chars() {
+        match ch {
+            START => out.push_str("<mark>"),
+            STOP => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Tx {
+    /// Indexes (or re-indexes) a document under `ref_id`.
+    pub async fn index_document(
+        &mut self,
+        ws: WorkspaceId,
+        kind: SearchKind,
+        ref_id: Uuid,
+        conversation: Option<ConversationId>,
+        body: &str,
+    ) -> Result<()> {
+        let body: String = body.chars().filter(|c| *c != START && *c != STOP).collect();
+        let conv = conversation.map(|c| c.0);
+        match self.dialect() {
+            Dialect::Sqlite => {
+                let q = "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id";
+                let token = workspace_token(ws);
+                run!(self, |c| sqlx::query(q)
+                    .bind(ws.0)
+                    .bind(kind.as_str())
+                    .bind(ref_id)
+                    .bind(conv)
+                    .bind(&token)
+                    .bind(&body)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
+            Dialect::Postgres => {
+                let q = "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, body) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id";
+                run!(self, |c| sqlx::query(q)
+                    .bind(ws.0)
+                    .bind(kind.as_str())
+                    .bind(ref_id)
+                    .bind(conv)
+                    .bind(&body)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a document from the index.
+    pub async fn unindex_document(&mut self, ws: WorkspaceId, ref_id: Uuid) -> Result<()> {
+        let q = "DELETE FROM search_docs WHERE workspace_id = $1 AND ref_id = $2";
+        run!(self, |c| sqlx::query(q).bind(ws.0).bind(ref_id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The best `limit` hits for `query` in a workspace; every word must match (as a prefix).
+    pub async fn search(&mut self, ws: WorkspaceId, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let terms = query_terms(query);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, Uuid, Option<Uuid>, String)> = match self.dialect() {
+            Dialect::Sqlite => self.search_sqlite(ws, &terms, limit).await?,
+            Dialect::Postgres => {
+                let tsquery = terms.iter().map(|t| format!("'{t}':*")).collect::<Vec<_>>().join(" & ");
+                let q = format!(
+                    "WITH q AS (SELECT to_tsquery('simple', $2) AS q), \
+                     c AS (SELECT id, kind, ref_id, conversation_id, body, tsv FROM search_docs, q \
+                           WHERE workspace_id = $1 AND tsv @@ q.q ORDER BY id DESC LIMIT {CANDIDATES}) \
+                     SELECT kind, ref_id, conversation_id, \
+                       ts_headline('simple', body, q.q, 'StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=8, MaxFragments=1') \
+                     FROM c, q ORDER BY ts_rank(tsv, q.q) DESC, id DESC LIMIT $3"
+                );
+                run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+                    .bind(ws.0)
+                    .bind(&tsquery)
+                    .bind(limit as i64)
+                    .fetch_all(c)
+                    .await)?
+            }
+        };
+        rows.into_iter()
+            .map(|(kind, id, conv, snippet)| {
+                Ok(SearchHit {
+                    kind: SearchKind::parse(&kind)?,
+                    id,
+                    conversation_id: conv.map(ConversationId),
+                    snippet: highlight(&snippet),
+                })
+            })
+            .collect()
+    }
+
+    async fn search_sqlite(
+        &mut self,
+        ws: WorkspaceId,
+        terms: &[String],
+        limit: usize,
+    ) -> Result<Vec<(String, Uuid, Option<Uuid>, String)>> {
+        let mut expr = format!("ws : \"{}\"", workspace_token(ws));
+        for t in terms {
+            expr.push_str(&format!(" AND body : \"{t}\"*"));
+        }
+        let q = format!(
+            "SELECT rowid, bm25(search_fts, 0.0, 1.0) FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT {CANDIDATES}"
+        );
+        let mut candidates: Vec<(i64, f64)> =
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(&expr).fetch_all(c).await)?;
+        // bm25 is lower for better matches; ties go to the newer document.
+        candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        candidates.truncate(limit);
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = candidates.iter().map(|(r, _)| r.to_string()).collect::<Vec<_>>().join(",");
+        let q = format!(
+            "SELECT d.rowid, d.kind, d.ref_id, d.conversation_id, snippet(search_fts, 1, '{START}', '{STOP}', '…', 16) \
+             FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid \
+             WHERE search_fts MATCH $1 AND search_fts.rowid IN ({ids})"
+        );
+        let rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(&expr).fetch_all(c).await)?;
+        let mut ordered = Vec::with_capacity(rows.len());
+        for (rowid, _) in &candidates {
+            if let Some((_, kind, id, conv, snip)) = rows.iter().find(|r| r.0 == *rowid) {
+                ordered.push((kind.clone(), *id, *conv, snip.clone()));
+            }
+        }
+        Ok(ordered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_words_only() {
+        assert_eq!(query_terms("Refund\" OR *; ordér-42"), vec!["refund", "or", "ordér", "42"]);
+        assert!(query_terms("  \"*() ").is_empty());
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_marked() {
+        assert_eq!(highlight("a <b> \u{E000}hit\u{E001} & c"), "a &lt;b&gt; <mark>hit</mark> &amp; c");
+    }
+}

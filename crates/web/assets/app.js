@@ -1,0 +1,82 @@
+// Chorus agent UI behaviour: keyboard shortcuts, the mobile menu, drafts that survive a
+// reload, Ctrl/Cmd+Enter to send. Everything else is htmx attributes in the pages.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // Rows of the conversation list carry data-row; j/k move, Enter opens.
+  function rows() { return Array.from(document.querySelectorAll("[data-row]")); }
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var i = all.indexOf(document.activeElement.closest ? document.activeElement.closest("[data-row]") : null);
+    var next = all[Math.max(0, Math.min(all.length - 1, i + step))] || all[0];
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  // Elements that act on a key carry data-shortcut="r" (clicked, or focused when a field).
+  function act(key) {
+    var el = document.querySelector('[data-shortcut="' + key + '"]');
+    if (!el) return false;
+    if (typing(el)) el.focus(); else el.click();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var target = e.target;
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && target.form && target.form.matches("[data-composer]")) {
+      e.preventDefault();
+      target.form.requestSubmit();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(target)) return;
+    if (e.key === "?") {
+      var d = document.getElementById("shortcuts");
+      if (d && !d.open) { d.showModal(); e.preventDefault(); }
+    } else if (e.key === "/") {
+      var s = document.querySelector("[data-shortcut-search]");
+      if (s) { s.focus(); e.preventDefault(); }
+    } else if (e.key === "j") { move(1); e.preventDefault(); }
+    else if (e.key === "k") { move(-1); e.preventDefault(); }
+    else if (e.key === "Enter" && target.matches("[data-row]")) {
+      var link = target.querySelector("a[href]") || target;
+      if (link.href) window.location = link.href;
+    } else if ("rnea".indexOf(e.key) >= 0 && e.key.length === 1) {
+      if (act(e.key)) e.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-nav-toggle]");
+    if (!t) return;
+    var nav = document.getElementById("sidebar");
+    var open = nav.classList.toggle("open");
+    t.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // Drafts: a textarea with data-draft-key keeps what was typed in local storage until sent.
+  function restoreDrafts(root) {
+    (root || document).querySelectorAll("textarea[data-draft-key]").forEach(function (ta) {
+      var saved = localStorage.getItem("draft:" + ta.dataset.draftKey);
+      if (saved && !ta.value) ta.value = saved;
+    });
+  }
+  document.addEventListener("input", function (e) {
+    var ta = e.target;
+    if (ta.matches && ta.matches("textarea[data-draft-key]")) {
+      var key = "draft:" + ta.dataset.draftKey;
+      if (ta.value) localStorage.setItem(key, ta.value); else localStorage.removeItem(key);
+    }
+  });
+  document.addEventListener("chorus:sent", function (e) {
+    if (e.detail && e.detail.key) localStorage.removeItem("draft:" + e.detail.key);
+  });
+  document.addEventListener("DOMContentLoaded", function () { restoreDrafts(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { restoreDrafts(e.target); });
+
+  window.Chorus = { restoreDrafts: restoreDrafts };
+})();

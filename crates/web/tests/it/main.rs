@@ -1,0 +1,14 @@
+//! The HTTP API, in process: every endpoint through the real router on a fresh database
+//! (SQLite, or PostgreSQL when `CHORUS_TEST_PG_URL` is set).
+
+mod access;
+mod admin;
+mod auth;
+mod contacts;
+mod conversations;
+mod errors;
+mod events;
+mod files;
+mod harness;
+mod inbound;
+mod openapi;
