@@ -180,6 +180,20 @@ impl App {
         Ok(ConversationList { page, total, unread })
     }
 
+    /// The sizes of several lists, each from its counter; `None` where no counter covers
+    /// the filter (the status tabs of the inbox, read in one go).
+    pub async fn conversation_counts(&self, actor: &Actor, filters: &[ConversationFilter]) -> Result<Vec<Option<i64>>> {
+        let mut tx = self.store_().read().await?;
+        let mut out = Vec::with_capacity(filters.len());
+        for f in filters {
+            out.push(match f.counter_key() {
+                Some(key) => Some(tx.counter(actor.workspace_id, &key).await?.max(0)),
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+
     /// One conversation.
     pub async fn get_conversation(&self, actor: &Actor, id: ConversationId) -> Result<Conversation> {
         let mut tx = self.store_().read().await?;

@@ -22,7 +22,9 @@
   function act(key) {
     var el = document.querySelector('[data-shortcut="' + key + '"]');
     if (!el) return false;
-    if (typing(el)) el.focus(); else el.click();
+    if (typing(el) && el.type !== "radio") el.focus(); else el.click();
+    var then = el.dataset.then && document.querySelector(el.dataset.then);
+    if (then) then.focus();
     return true;
   }
 
@@ -77,6 +79,69 @@
   });
   document.addEventListener("DOMContentLoaded", function () { restoreDrafts(document); });
   document.addEventListener("htmx:afterSwap", function (e) { restoreDrafts(e.target); });
+
+  // A failed action answers with a notice aimed at #flash (HX-Retarget): show it there,
+  // and leave the rest of the page (and whatever was typed) as it was.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget") === "#flash") {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+      e.detail.target = document.getElementById("flash");
+    }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    var flash = document.getElementById("flash");
+    if (flash && e.detail.xhr.getResponseHeader("HX-Retarget") !== "#flash") {
+      flash.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "flash bad";
+      p.setAttribute("role", "alert");
+      p.textContent = "That did not work (error " + e.detail.xhr.status + "). Nothing was changed; try again.";
+      flash.appendChild(p);
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var flash = document.getElementById("flash");
+    if (flash) {
+      flash.innerHTML = '<p class="flash bad" role="alert">Chorus cannot be reached. Check your connection and try again.</p>';
+    }
+  });
+
+  // Times arrive as UTC stamps; show them in the reader's own time zone.
+  var timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  function localTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach(function (t) {
+      if (t.dataset.local || !/^\d{4}-.*Z$/.test(t.getAttribute("datetime"))) return;
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      t.title = t.textContent;
+      if (/UTC$/.test(t.textContent)) t.textContent = timeFormat.format(d);
+      t.dataset.local = "1";
+    });
+    (root || document).querySelectorAll("[data-tz-offset]").forEach(function (i) {
+      i.value = String(new Date().getTimezoneOffset());
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { localTimes(e.target); });
+  document.addEventListener("htmx:oobAfterSwap", function (e) { localTimes(e.detail.target); });
+
+  // The thread stays scrolled to the newest message when it was already there.
+  var stickToBottom = false;
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "thread") stickToBottom = nearBottom();
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (stickToBottom) {
+      var composer = document.getElementById("composer");
+      if (composer) composer.scrollIntoView({ block: "end" });
+      stickToBottom = false;
+    }
+  });
 
   window.Chorus = { restoreDrafts: restoreDrafts };
 })();

@@ -16,7 +16,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// Assigns the request id, runs the request in a span, and makes every error response a
 /// JSON [`crate::ErrorBody`] carrying that id.
-pub async fn request_context(req: Request, next: Next) -> Response {
+pub async fn request_context(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get(REQUEST_ID)
@@ -24,6 +24,7 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .filter(|v| is_sane_request_id(v))
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let res = next.run(req).instrument(span).await;
     let mut res = finish_errors(res, &id).await;
@@ -32,6 +33,10 @@ pub async fn request_context(req: Request, next: Next) -> Response {
     }
     res
 }
+
+/// The request's id, for handlers and layers that show it (the UI's error pages).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// Up to 64 letters, digits, `-`, `_` or `.`: anything else could forge log lines.
 fn is_sane_request_id(v: &str) -> bool {

@@ -2,13 +2,15 @@
 //! the bus first, then replays the event log after the client's last seen sequence number,
 //! then forwards live events newer than the last one sent. A client that falls behind the
 //! bus is caught up from the log again, so it never misses an event nor sees one twice.
+//! Presence signals (a teammate viewing or typing in a conversation) ride along as
+//! `presence` events without an id: they are never stored, and resuming skips them.
 
 use crate::Shared;
 use crate::auth::Auth;
-use crate::dto::{EventDto, EventsQuery};
+use crate::dto::{EventDto, EventsQuery, PresenceDto};
 use crate::error::ApiResult;
 use crate::extract::Query;
-use app::{Actor, App};
+use app::{Actor, App, Ephemeral};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -31,7 +33,9 @@ pub(crate) fn routes() -> OpenApiRouter<Shared> {
 
 /// The live event stream. Each event has `id: <seq>`, `event: <kind>` and a JSON `data`
 /// ([`EventDto`]). Reconnect with `Last-Event-ID` (or `?after=<seq>`) to resume after the
-/// last event received; without either, only new events are sent.
+/// last event received; without either, only new events are sent. Teammates' presence
+/// comes as `event: presence` without an id, its data `{conversation_id, user_id, name,
+/// activity}` with `activity` `viewing` or `typing`.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "The last sequence number received")),
     responses((status = 200, description = "A stream of server-sent events whose data is an EventDto", content_type = "text/event-stream", body = EventDto)))]
@@ -43,18 +47,22 @@ async fn events(
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     // Subscribe before reading the log, so nothing committed in between is missed.
     let rx = s.app.bus().subscribe();
+    let presence = s.app.bus().subscribe_ephemeral();
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.after);
     let state = match resume {
-        Some(last) => Live { app: s.app.clone(), actor, rx, last, backlog: VecDeque::new(), catching_up: true },
-        None => Live { app: s.app.clone(), actor, rx, last: 0, backlog: VecDeque::new(), catching_up: false },
+        Some(last) => Live::new(s.app.clone(), actor, rx, presence, last, true),
+        None => Live::new(s.app.clone(), actor, rx, presence, 0, false),
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
-        let event = st.next().await?;
-        Some((Ok(to_sse(&event)), st))
+        let sse = match st.next().await? {
+            Item::Event(event) => to_sse(&event),
+            Item::Presence(p) => presence_sse(&p),
+        };
+        Some((Ok(sse), st))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -69,11 +77,28 @@ fn to_sse(event: &Event) -> SseEvent {
     }
 }
 
+fn presence_sse(p: &Ephemeral) -> SseEvent {
+    let dto = PresenceDto {
+        conversation_id: p.conversation_id,
+        user_id: p.user_id,
+        name: p.name.clone(),
+        activity: p.activity.clone(),
+    };
+    SseEvent::default().event("presence").data(serde_json::to_string(&dto).unwrap_or_else(|_| "{}".into()))
+}
+
+/// What the stream sends next.
+enum Item {
+    Event(Event),
+    Presence(Arc<Ephemeral>),
+}
+
 /// One client's position in the event stream.
 struct Live {
     app: App,
     actor: Actor,
     rx: Receiver<Arc<Event>>,
+    presence: Receiver<Arc<Ephemeral>>,
     /// The last sequence number sent (or the client had). Zero with no resume point: only
     /// live events, each newer than the previous.
     last: i64,
@@ -82,13 +107,24 @@ struct Live {
 }
 
 impl Live {
-    /// The next event to send, or `None` when the stream should end.
-    async fn next(&mut self) -> Option<Event> {
+    fn new(
+        app: App,
+        actor: Actor,
+        rx: Receiver<Arc<Event>>,
+        presence: Receiver<Arc<Ephemeral>>,
+        last: i64,
+        catching_up: bool,
+    ) -> Self {
+        Live { app, actor, rx, presence, last, backlog: VecDeque::new(), catching_up }
+    }
+
+    /// The next thing to send, or `None` when the stream should end.
+    async fn next(&mut self) -> Option<Item> {
         loop {
             if let Some(event) = self.backlog.pop_front() {
                 if event.seq > self.last {
                     self.last = event.seq;
-                    return Some(event);
+                    return Some(Item::Event(event));
                 }
                 continue;
             }
@@ -104,10 +140,23 @@ impl Live {
                 }
                 continue;
             }
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                p = self.presence.recv() => {
+                    match p {
+                        Ok(p) if p.workspace_id == self.actor.workspace_id && p.user_id != self.actor.user_id => {
+                            return Some(Item::Presence(p));
+                        }
+                        // Missed presence signals are stale by now; nothing to catch up.
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            };
+            match received {
                 Ok(event) if event.seq > self.last && app::event_visible(&event, &self.actor) => {
                     self.last = event.seq;
-                    return Some(Event::clone(&event));
+                    return Some(Item::Event(Event::clone(&event)));
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(missed)) if self.last > 0 => {

@@ -23,6 +23,21 @@ pub struct EventDto {
     pub created_at: Millis,
 }
 
+/// A teammate viewing or typing in a conversation (`event: presence`, never stored).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresenceDto {
+    /// The conversation.
+    #[schema(value_type = String, format = Uuid)]
+    pub conversation_id: ConversationId,
+    /// Who.
+    #[schema(value_type = String, format = Uuid)]
+    pub user_id: UserId,
+    /// Their name.
+    pub name: String,
+    /// `viewing` or `typing`.
+    pub activity: String,
+}
+
 impl From<&domain::Event> for EventDto {
     fn from(e: &domain::Event) -> Self {
         EventDto {

@@ -11,14 +11,18 @@ mod account;
 mod assets;
 mod contacts;
 mod conversation;
+mod conversation_actions;
+mod forms;
 mod inbox;
 mod login;
 mod notifications;
 mod search;
 mod session;
 mod settings;
+mod view;
 
-pub use session::safe_next;
+pub use forms::FormErrors;
+pub use session::{UiActor, safe_next};
 
 use crate::Shared;
 use app::Actor;
@@ -67,11 +71,20 @@ impl Chrome {
     }
 }
 
-/// A failure while building a page, shown as a page with its code and a way back.
-#[derive(Debug)]
+/// A failure while building a page or running an action. A page load gets a whole error
+/// page; an htmx request gets a short notice swapped into the page's `#flash` area, so the
+/// page stays usable. Either way the request id is shown, to match the server's log.
+#[derive(Debug, Clone)]
 pub struct UiError {
     status: StatusCode,
     message: String,
+}
+
+impl UiError {
+    /// A failure with a message for people.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        UiError { status, message: message.into() }
+    }
 }
 
 impl From<app::Error> for UiError {
@@ -99,16 +112,16 @@ impl From<app::Error> for UiError {
 impl From<askama::Error> for UiError {
     fn from(e: askama::Error) -> Self {
         tracing::error!(error = %e, "a template failed to render");
-        UiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "Something went wrong on our side. It has been logged.".into(),
-        }
+        UiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. It has been logged.")
     }
 }
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        (self.status, error_page(self.status, &self.message, None)).into_response()
+        // Rendered by `error_responses`, which knows the request (htmx or not, its id).
+        let mut res = self.status.into_response();
+        res.extensions_mut().insert(self);
+        res
     }
 }
 
@@ -118,20 +131,46 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
-    detail: Option<&'a str>,
+    request_id: Option<&'a str>,
     css: String,
 }
 
 /// A complete, self-standing error page (it needs no signed-in member).
-pub fn error_page(status: StatusCode, message: &str, detail: Option<&str>) -> Html<String> {
+pub fn error_page(status: StatusCode, message: &str, request_id: Option<&str>) -> Html<String> {
     let page = ErrorPage {
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error"),
         message,
-        detail,
+        request_id,
         css: assets::url("app.css"),
     };
     Html(page.render().unwrap_or_else(|_| format!("<!doctype html><title>Error</title><p>{}</p>", status.as_u16())))
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<p class="flash bad" role="alert">{{ message }}{% if let Some(id) = request_id %} <span class="muted">(request {{ id }})</span>{% endif %}</p>"#,
+    ext = "html"
+)]
+struct ErrorNotice<'a> {
+    message: &'a str,
+    request_id: Option<&'a str>,
+}
+
+/// Renders every [`UiError`] for the request that caused it: a page for a page load; for
+/// htmx, a notice aimed at `#flash` (the page keeps what was typed).
+async fn error_responses(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let htmx = session::is_htmx(req.headers());
+    let request_id = req.extensions().get::<crate::middleware::RequestId>().map(|r| r.0.clone());
+    let mut res = next.run(req).await;
+    let Some(err) = res.extensions_mut().remove::<UiError>() else { return res };
+    if htmx {
+        let notice = ErrorNotice { message: &err.message, request_id: request_id.as_deref() };
+        let body = notice.render().unwrap_or_else(|_| err.message.clone());
+        let headers = [("hx-retarget", "#flash"), ("hx-reswap", "innerHTML")];
+        return (err.status, headers, Html(body)).into_response();
+    }
+    (err.status, error_page(err.status, &err.message, request_id.as_deref())).into_response()
 }
 
 /// Renders a template into a response.
@@ -153,4 +192,5 @@ pub fn routes() -> Router<Shared> {
         .merge(account::routes())
         .merge(notifications::routes())
         .layer(axum::middleware::from_fn(session::same_origin))
+        .layer(axum::middleware::from_fn(error_responses))
 }

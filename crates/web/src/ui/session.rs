@@ -74,9 +74,8 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     if safe || from_our_pages(req.headers()) {
         return next.run(req).await;
     }
-    let body =
-        super::error_page(StatusCode::FORBIDDEN, "This form was sent from another site, so Chorus refused it.", None);
-    (StatusCode::FORBIDDEN, body).into_response()
+    super::UiError::new(StatusCode::FORBIDDEN, "This form was sent from another site, so Chorus refused it.")
+        .into_response()
 }
 
 fn from_our_pages(headers: &HeaderMap) -> bool {

@@ -55,6 +55,12 @@ impl TestApi {
         TestApi { router, app, token, owner: login.actor, _db: db }
     }
 
+    /// A session cookie (`chorus_session=…`) for a fresh sign-in of `email`, as the UI uses.
+    pub async fn session(&self, email: &str) -> String {
+        let login = self.app.login(email, PASSWORD).await.expect("sign in");
+        format!("{}={}", chorus_web::SESSION_COOKIE, login.token)
+    }
+
     /// A request signed in as the owner (change with `.bearer`, `.cookie` or `.anon`).
     pub fn req(&self, method: Method, uri: &str) -> Req {
         Req {
@@ -160,6 +166,22 @@ impl Req {
         self
     }
 
+    /// A form post as a browser sends it from one of our pages (same-origin Fetch metadata).
+    pub fn form(mut self, fields: &[(&str, &str)]) -> Req {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        self.builder = self
+            .builder
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        self.body = Body::from(body);
+        self
+    }
+
+    /// Marks the request as sent by htmx from `page` (it then wants a fragment).
+    pub fn htmx(self, page: &str) -> Req {
+        self.header("hx-request", "true").header("hx-current-url", &format!("http://chorus.test{page}"))
+    }
+
     pub fn bearer(mut self, token: &str) -> Req {
         self.auth = Some(token.to_string());
         self
@@ -225,6 +247,18 @@ impl Resp {
         let id = resp.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("x-request-id header");
         assert_eq!(resp.json["request_id"], id, "body: {}", resp.json);
         resp
+    }
+
+    /// The body as text (pages and fragments).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Where a redirect points.
+    #[track_caller]
+    pub fn location(&self) -> String {
+        let l = self.headers.get("location").or_else(|| self.headers.get("hx-redirect"));
+        l.and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("no redirect; status {}", self.status)).to_string()
     }
 
     /// A string member of the body.

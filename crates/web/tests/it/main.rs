@@ -12,3 +12,4 @@ mod files;
 mod harness;
 mod inbound;
 mod openapi;
+mod ui_inbox;

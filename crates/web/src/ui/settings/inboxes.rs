@@ -1,0 +1,223 @@
+//! Settings › Inboxes: the list, creating one (kind and name, with the API channel's
+//! callback URL and reopen window), and one inbox's page showing the id and secret an
+//! integration needs, where its settings and status (active, sunset, closed) change.
+
+use super::{Notice, admin_chrome, admins_only};
+use crate::Shared;
+use crate::ui::contacts::{parse_id, when};
+use crate::ui::{Chrome, FormErrors, UiActor, UiError, render};
+use app::{Actor, InboxInput, InboxPatch};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::{ChannelKind, Inbox, InboxId, InboxSettings, InboxStatus};
+use serde::Deserialize;
+
+const FIELDS: &[&str] = &["kind", "name", "callback_url", "reopen_window_minutes", "status"];
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/settings/inboxes", get(list).post(create))
+        .route("/settings/inboxes/{id}", get(show).post(update))
+}
+
+/// The inbox form as typed (every field text, so a bad value comes back as it was).
+#[derive(Deserialize, Default)]
+struct InboxForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    callback_url: String,
+    #[serde(default)]
+    reopen_window_minutes: String,
+    #[serde(default)]
+    status: String,
+}
+
+impl InboxForm {
+    fn blank() -> InboxForm {
+        InboxForm {
+            kind: ChannelKind::Api.to_string(),
+            reopen_window_minutes: InboxSettings::default().reopen_window_minutes.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn of(i: &Inbox) -> InboxForm {
+        InboxForm {
+            kind: i.kind.to_string(),
+            name: i.name.clone(),
+            callback_url: i.settings.callback_url.clone().unwrap_or_default(),
+            reopen_window_minutes: i.settings.reopen_window_minutes.to_string(),
+            status: i.status.to_string(),
+        }
+    }
+
+    fn settings(&self) -> Result<InboxSettings, app::Error> {
+        let minutes = self.reopen_window_minutes.trim();
+        let reopen_window_minutes = if minutes.is_empty() {
+            InboxSettings::default().reopen_window_minutes
+        } else {
+            minutes.parse().map_err(|_| {
+                app::Error::invalid("reopen_window_minutes", "enter a whole number of minutes (0 never reopens)")
+            })?
+        };
+        let url = self.callback_url.trim();
+        Ok(InboxSettings { callback_url: (!url.is_empty()).then(|| url.to_string()), reopen_window_minutes })
+    }
+}
+
+/// Settings errors name `settings.<field>`; on this form the field stands alone.
+fn sort_errors(e: app::Error) -> Result<FormErrors, UiError> {
+    let e = match e {
+        app::Error::Invalid { field, message } => {
+            let field = field.strip_prefix("settings.").map(str::to_string).unwrap_or(field);
+            app::Error::Invalid { field, message }
+        }
+        other => other,
+    };
+    FormErrors::from_app(e, FIELDS)
+}
+
+/// (value, selected) pairs for a `<select>`.
+fn options<T: Copy + std::fmt::Display>(all: &[T], chosen: &str) -> Vec<(String, bool)> {
+    all.iter().map(|v| (v.to_string(), v.to_string() == chosen)).collect()
+}
+
+struct InboxRow {
+    id: String,
+    name: String,
+    kind: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings_inboxes.html")]
+struct ListPage {
+    chrome: Chrome,
+    tab: &'static str,
+    inboxes: Vec<InboxRow>,
+    form: InboxForm,
+    kinds: Vec<(String, bool)>,
+    errors: FormErrors,
+}
+
+async fn list_page(state: &Shared, actor: &Actor, form: InboxForm, errors: FormErrors) -> Result<Response, UiError> {
+    let chrome = admin_chrome(state, actor).await?;
+    let inboxes = state
+        .app
+        .list_inboxes(actor)
+        .await?
+        .into_iter()
+        .map(|i| InboxRow {
+            id: i.id.to_string(),
+            name: i.name,
+            kind: i.kind.to_string(),
+            status: i.status.to_string(),
+        })
+        .collect();
+    let kinds = options(ChannelKind::ALL, &form.kind);
+    render(&ListPage { chrome, tab: "inboxes", inboxes, form, kinds, errors })
+}
+
+async fn list(State(state): State<Shared>, UiActor(actor): UiActor) -> Result<Response, UiError> {
+    list_page(&state, &actor, InboxForm::blank(), FormErrors::none()).await
+}
+
+async fn create(
+    State(state): State<Shared>,
+    UiActor(actor): UiActor,
+    Form(form): Form<InboxForm>,
+) -> Result<Response, UiError> {
+    admins_only(&actor)?;
+    let attempt = async {
+        let kind: ChannelKind = form.kind.parse().map_err(app::Error::from)?;
+        let input = InboxInput { kind, name: form.name.clone(), settings: form.settings()? };
+        state.app.create_inbox(&actor, input).await
+    };
+    match attempt.await {
+        Ok(inbox) => Ok(Redirect::to(&format!("/settings/inboxes/{}?saved=1", inbox.id)).into_response()),
+        Err(e) => {
+            let errors = sort_errors(e)?;
+            list_page(&state, &actor, form, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings_inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    tab: &'static str,
+    id: String,
+    kind: String,
+    secret: String,
+    created: String,
+    form: InboxForm,
+    statuses: Vec<(String, bool)>,
+    errors: FormErrors,
+    saved: bool,
+}
+
+async fn inbox_page(
+    state: &Shared,
+    actor: &Actor,
+    inbox: &Inbox,
+    form: InboxForm,
+    errors: FormErrors,
+    saved: bool,
+) -> Result<Response, UiError> {
+    let chrome = admin_chrome(state, actor).await?;
+    let statuses = options(InboxStatus::ALL, &form.status);
+    render(&InboxPage {
+        chrome,
+        tab: "inboxes",
+        id: inbox.id.to_string(),
+        kind: inbox.kind.to_string(),
+        secret: inbox.secret.clone(),
+        created: when(inbox.created_at),
+        form,
+        statuses,
+        errors,
+        saved,
+    })
+}
+
+async fn show(
+    State(state): State<Shared>,
+    UiActor(actor): UiActor,
+    Path(id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Response, UiError> {
+    admins_only(&actor)?;
+    let inbox = state.app.get_inbox(&actor, parse_id::<InboxId>(&id, "inbox")?).await?;
+    inbox_page(&state, &actor, &inbox, InboxForm::of(&inbox), FormErrors::none(), notice.shown()).await
+}
+
+async fn update(
+    State(state): State<Shared>,
+    UiActor(actor): UiActor,
+    Path(id): Path<String>,
+    Form(form): Form<InboxForm>,
+) -> Result<Response, UiError> {
+    admins_only(&actor)?;
+    let inbox = state.app.get_inbox(&actor, parse_id::<InboxId>(&id, "inbox")?).await?;
+    let attempt = async {
+        let status: InboxStatus = form.status.parse().map_err(app::Error::from)?;
+        let patch =
+            InboxPatch { name: Some(form.name.clone()), settings: Some(form.settings()?), status: Some(status) };
+        state.app.update_inbox(&actor, inbox.id, patch).await
+    };
+    match attempt.await {
+        Ok(saved) => Ok(Redirect::to(&format!("/settings/inboxes/{}?saved=1", saved.id)).into_response()),
+        Err(e) => {
+            let errors = sort_errors(e)?;
+            let form = InboxForm { kind: inbox.kind.to_string(), ..form };
+            inbox_page(&state, &actor, &inbox, form, errors, false).await
+        }
+    }
+}
