@@ -143,5 +143,18 @@
     }
   });
 
+  // When the live stream drops, find out whether the session ended (then sign in again and
+  // come back here) or the server is just restarting (the stream reconnects by itself).
+  var checking = false;
+  document.addEventListener("htmx:sseError", function () {
+    if (checking) return;
+    checking = true;
+    fetch("/api/v1/me", { credentials: "same-origin" }).then(function (r) {
+      if (r.status === 401) {
+        window.location = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+      }
+    }).catch(function () {}).finally(function () { setTimeout(function () { checking = false; }, 5000); });
+  });
+
   window.Chorus = { restoreDrafts: restoreDrafts };
 })();

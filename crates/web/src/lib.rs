@@ -12,7 +12,6 @@ mod error;
 mod extract;
 mod middleware;
 mod openapi;
-#[allow(dead_code)] // The page modules that use the frame and the session land next.
 mod ui;
 
 pub use auth::SESSION_COOKIE;

@@ -58,8 +58,6 @@ pub(super) struct ContactView {
     pub id: String,
     /// The name to show (a fallback when the contact has none).
     pub name: String,
-    /// The stored name, empty when none.
-    pub raw_name: String,
     pub company: String,
     /// (kind, value)
     pub identities: Vec<(String, String)>,
@@ -72,7 +70,6 @@ impl From<&Contact> for ContactView {
         ContactView {
             id: c.id.to_string(),
             name: c.display_name(),
-            raw_name: c.name.clone().unwrap_or_default(),
             company: c.company.clone().unwrap_or_default(),
             identities: c.identities.iter().map(|i| (i.kind.to_string(), i.value.clone())).collect(),
             attributes: c

@@ -40,6 +40,7 @@ pub struct ConvView {
     pub id: String,
     pub number: i64,
     pub subject: String,
+    pub contact: String,
     pub status: String,
     pub resolved: bool,
     pub snoozed_until: Option<String>,
@@ -157,7 +158,7 @@ struct ConversationPage {
 fn size(bytes: i64) -> String {
     match bytes {
         ..1_024 => format!("{bytes} B"),
-        ..1_048_576 => format!("{} KB", bytes / 1_024),
+        1_024..1_048_576 => format!("{} KB", bytes / 1_024),
         _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
     }
 }
@@ -208,6 +209,7 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation) -> Res
         id: c.id.to_string(),
         number: c.number,
         subject: c.subject.clone().unwrap_or_default(),
+        contact: state.app.get_contact(actor, c.contact_id).await?.display_name(),
         status: c.status.to_string(),
         resolved: c.status == Status::Resolved,
         snoozed_until: c.snoozed_until.map(stamp),

@@ -183,6 +183,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/assets/{name}", get(assets::serve))
         .route("/", get(|| async { axum::response::Redirect::to("/inbox") }))
+        .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent(&assets::url("icon.svg")) }))
         .merge(login::routes())
         .merge(inbox::routes())
         .merge(conversation::routes())

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use domain::{ConversationId, Cursor, NotificationId};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Notifications per page.
 const PAGE: usize = 50;
@@ -70,13 +71,13 @@ async fn list(
     let mut titles: HashMap<ConversationId, String> = HashMap::new();
     let mut items = Vec::with_capacity(page.items.len());
     for n in &page.items {
-        if !titles.contains_key(&n.conversation_id) {
+        if let Entry::Vacant(slot) = titles.entry(n.conversation_id) {
             let title = match state.app.get_conversation(&actor, n.conversation_id).await {
                 Ok(c) => format!("#{} {}", c.number, c.subject.unwrap_or_else(|| "(no subject)".into())),
                 Err(app::Error::NotFound { .. }) => "a conversation".into(),
                 Err(e) => return Err(e.into()),
             };
-            titles.insert(n.conversation_id, title);
+            slot.insert(title);
         }
         let who = n.actor_id.and_then(|a| names.get(&a).cloned()).unwrap_or_else(|| "Chorus".into());
         let what = match n.kind.as_str() {

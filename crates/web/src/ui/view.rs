@@ -10,7 +10,7 @@ use domain::{ChannelKind, Inbox, InboxId, Membership, Millis, UserId};
 pub fn span(ms: Millis) -> String {
     let s = (ms / 1000).max(0);
     match s {
-        0..60 => "now".into(),
+        0..60 => "<1m".into(),
         60..3_600 => format!("{}m", s / 60),
         3_600..86_400 => format!("{}h", s / 3_600),
         _ => format!("{}d", s / 86_400),
@@ -111,7 +111,7 @@ impl Directory {
     /// Active teammates, by name.
     pub fn active_members(&self) -> Vec<&Membership> {
         let mut out: Vec<&Membership> = self.members.iter().filter(|m| m.active).collect();
-        out.sort_by(|a, b| a.user.name.to_lowercase().cmp(&b.user.name.to_lowercase()));
+        out.sort_by_cached_key(|m| m.user.name.to_lowercase());
         out
     }
 }
@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(stamp(1_795_446_309_000), "2026-11-23 15:05 UTC");
         assert_eq!(
             (span(59_000), span(61_000), span(7_200_000), span(200_000_000)),
-            ("now".into(), "1m".into(), "2h".into(), "2d".into())
+            ("<1m".into(), "1m".into(), "2h".into(), "2d".into())
         );
     }
 }

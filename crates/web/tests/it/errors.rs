@@ -108,7 +108,7 @@ async fn oversize_bodies_are_413() {
 async fn unknown_routes_and_wrong_methods_answer_json() {
     let api = TestApi::new().await;
     api.get("/api/v1/nothing-here").send().await.err(StatusCode::NOT_FOUND, "not_found");
-    api.get("/favicon.ico").anon().send().await.err(StatusCode::NOT_FOUND, "not_found");
+    api.get("/robots.txt").anon().send().await.err(StatusCode::NOT_FOUND, "not_found");
     api.delete("/api/v1/workspace").send().await.err(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     let ok = api.get("/healthz").anon().send().await.ok(StatusCode::OK);
     assert_eq!(ok.json["status"], "ok");

@@ -12,4 +12,6 @@ mod files;
 mod harness;
 mod inbound;
 mod openapi;
+mod ui_admin;
+mod ui_contacts;
 mod ui_inbox;

@@ -40,7 +40,6 @@ struct MemberRow {
     email: String,
     /// (role, selected)
     roles: Vec<(String, bool)>,
-    role: String,
     active: bool,
     is_me: bool,
 }
@@ -80,7 +79,6 @@ async fn page(
         .map(|m| MemberRow {
             id: m.user.id.to_string(),
             roles: role_options(m.role.as_str()),
-            role: m.role.to_string(),
             name: m.user.name,
             email: m.user.email,
             active: m.active,

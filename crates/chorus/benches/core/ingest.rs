@@ -1,0 +1,167 @@
+//! Ingest through the API channel's HTTP endpoint (`POST /api/v1/inboxes/{id}/messages`)
+//! into a fresh database, with many keep-alive clients, once with durable commits and once
+//! with `Durability::Normal` for comparison; plus the disk's own sync latency, the floor
+//! under every durable commit. Each run uses its own temporary database, never the data set.
+
+use crate::desk::{http_client, new_desk, open_total, serve_in_process};
+use crate::figures::{Latency, Row, group, ms};
+use crate::text::{Rng, email, message, name};
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use store::Durability;
+
+const INGEST_TARGET_PER_SEC: f64 = 5_000.0;
+/// Concurrent HTTP clients posting messages, each on its own keep-alive connection.
+pub const INGEST_CLIENTS: usize = 64;
+/// One in this many messages is from a customer who wrote before (threads into their
+/// conversation); the others open a new conversation.
+const RETURNING_ONE_IN: u64 = 4;
+
+/// Prints the disk's sync latency and one ingest run of `count` messages per durability
+/// setting, and adds their rates to the summary.
+pub async fn report(root: &Path, count: usize, rows: &mut Vec<Row>) -> Result<()> {
+    let sync = disk_sync_latency(root)?;
+    println!(
+        "disk: fdatasync p50 {:.2} ms, p99 {:.2} ms (one durable commit costs at least one)",
+        ms(sync.p50),
+        ms(sync.p99)
+    );
+    for (label, durability) in [("durable (Full)", Durability::Full), ("Normal", Durability::Normal)] {
+        let r = ingest(root, count, durability).await?;
+        println!(
+            "{label:>15}: {} messages in {:.1} s = {:.0} messages/s; request p50 {:.1} ms, p99 {:.1} ms; \
+             {} new conversations, {} threaded into existing ones",
+            group(r.messages),
+            r.elapsed.as_secs_f64(),
+            r.per_sec(),
+            ms(r.latency.p50),
+            ms(r.latency.p99),
+            group(r.messages - r.threaded),
+            group(r.threaded)
+        );
+        let (target, met) = match durability {
+            Durability::Full => ("≥ 5,000 msg/s", Some(r.per_sec() >= INGEST_TARGET_PER_SEC)),
+            Durability::Normal => ("(comparison)", None),
+        };
+        rows.push(Row::new(format!("ingest, {label}"), format!("{:.0} msg/s", r.per_sec()), target, met));
+    }
+    Ok(())
+}
+
+/// One timed ingest run.
+struct IngestRun {
+    messages: usize,
+    threaded: usize,
+    elapsed: Duration,
+    latency: Latency,
+}
+
+impl IngestRun {
+    fn per_sec(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// The API channel's inbound message, as an integration posts it.
+#[derive(Serialize)]
+struct InboundBody {
+    provider_message_id: String,
+    from: FromBody,
+    name: String,
+    subject: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct FromBody {
+    kind: &'static str,
+    value: String,
+}
+
+/// Posts `count` messages to a fresh database under `root` over HTTP and times them.
+async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<IngestRun> {
+    let dir = tempfile::Builder::new().prefix("ingest-").tempdir_in(root)?;
+    let desk = new_desk(dir.path(), durability).await?;
+    let server = serve_in_process(desk.app.clone()).await?;
+    let url = Arc::new(format!("{}/api/v1/inboxes/{}/messages", server.base, desk.inbox));
+    let token = Arc::new(desk.token.clone());
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut clients = Vec::with_capacity(INGEST_CLIENTS);
+    for _ in 0..INGEST_CLIENTS {
+        let (url, token, next) = (url.clone(), token.clone(), next.clone());
+        clients.push(tokio::spawn(async move {
+            let http = http_client()?;
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let sender = sender_of(i);
+                let (subject, text) = message(i as u64);
+                let body = InboundBody {
+                    provider_message_id: format!("in-{i}"),
+                    from: FromBody { kind: "email", value: email(sender) },
+                    name: name(sender),
+                    subject,
+                    text,
+                };
+                let sent = Instant::now();
+                let response = http.post(url.as_str()).bearer_auth(token.as_str()).json(&body).send().await?;
+                let status = response.status();
+                let answer = response.bytes().await?;
+                if status != reqwest::StatusCode::CREATED {
+                    bail!("message {i}: HTTP {status}: {}", String::from_utf8_lossy(&answer));
+                }
+                latencies.push(sent.elapsed());
+            }
+        }));
+    }
+    let mut latencies = Vec::with_capacity(count);
+    for client in clients {
+        latencies.extend(client.await??);
+    }
+    let elapsed = started.elapsed();
+    server.task.abort();
+    let conversations = open_total(&desk).await? as usize;
+    desk.app.store().close().await;
+    let threaded = count.saturating_sub(conversations);
+    Ok(IngestRun { messages: count, threaded, elapsed, latency: Latency::of(latencies) })
+}
+
+/// How long a small durable write takes on the disk holding the databases: the floor under
+/// every commit with `Durability::Full`.
+fn disk_sync_latency(root: &Path) -> Result<Latency> {
+    let mut file = tempfile::tempfile_in(root)?;
+    let page = [7u8; 4096];
+    let mut samples = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        file.write_all(&page)?;
+        file.sync_data()?;
+        samples.push(started.elapsed());
+    }
+    Ok(Latency::of(samples))
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// The customer who sent ingest message `i`: usually someone new (`i` itself), sometimes
+/// someone who wrote an earlier message, whose open conversation the message threads into.
+fn sender_of(i: usize) -> usize {
+    let mut i = i;
+    loop {
+        let mut rng = Rng::new(i as u64 ^ 0xc0ffee);
+        if i >= 100 && rng.below(RETURNING_ONE_IN) == 0 {
+            i = rng.below(i as u64) as usize;
+        } else {
+            return i;
+        }
+    }
+}
