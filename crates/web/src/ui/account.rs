@@ -3,7 +3,7 @@
 //!
 //! Passwords typed into a form that failed are not sent back: the fields come back empty.
 
-use super::contacts::{parse_id, when};
+use super::view::{parse_id, stamp};
 use super::{Chrome, FormErrors, UiActor, UiError, render};
 use crate::Shared;
 use app::Actor;
@@ -64,8 +64,8 @@ async fn page(state: &Shared, actor: &Actor, s: PageState) -> Result<Response, U
         .map(|t| TokenRow {
             id: t.id.to_string(),
             name: t.name,
-            created: when(t.created_at),
-            last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+            created: stamp(t.created_at),
+            last_used: t.last_used_at.map(stamp).unwrap_or_else(|| "never".into()),
         })
         .collect();
     render(&AccountPage {

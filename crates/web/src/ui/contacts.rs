@@ -1,8 +1,5 @@
 //! The contacts pages: the list (keyset pages, search by name, company or identity), one
 //! contact's page ([`page`]) and merging two records of the same person ([`merge`]).
-//!
-//! Also home to two small view helpers the sibling pages share: reading a typed id from a
-//! path ([`parse_id`]) and showing a time ([`when`]).
 
 mod merge;
 mod page;
@@ -16,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use domain::{Contact, ContactId, Cursor, Millis};
+use domain::{Contact, ContactId, Cursor};
 use serde::Deserialize;
 
 /// Contacts per page of the list.
@@ -26,31 +23,6 @@ const SEARCH_HITS: usize = 100;
 
 pub fn routes() -> Router<Shared> {
     Router::new().route("/contacts", get(list)).merge(page::routes()).merge(merge::routes())
-}
-
-/// Reads a typed id from a path segment: a malformed id is a missing page, not a failure.
-pub(super) fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, UiError> {
-    raw.parse().map_err(|_| {
-        UiError::new(StatusCode::NOT_FOUND, format!("This {what} does not exist, or is not in your workspace."))
-    })
-}
-
-/// A time for people, in UTC (`2024-05-01 14:03 UTC`). Pages render on the server and do not
-/// know the reader's zone; the `<time datetime>` beside it carries the exact instant.
-pub(super) fn when(ms: Millis) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
 }
 
 /// A contact as the pages show it.
@@ -165,16 +137,4 @@ async fn list(
     }
     let chrome = Chrome::load(&state, &actor, "contacts").await?;
     render(&ListPage { chrome, q, errors, contacts, next, first_page })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_read_as_utc_dates() {
-        assert_eq!(when(0), "1970-01-01 00:00 UTC");
-        assert_eq!(when(1_709_210_096_000), "2024-02-29 12:34 UTC");
-        assert_eq!(when(-60_000), "1969-12-31 23:59 UTC");
-    }
 }

@@ -11,7 +11,6 @@ use app::Actor;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use domain::{Author, Contact, ContactNote, Conversation, ConversationId, DeliveryStatus, Message, Status};
@@ -32,7 +31,7 @@ pub fn routes() -> Router<Shared> {
 
 /// A conversation id from the path; anything else is a page that does not exist.
 pub fn conversation_id(raw: &str) -> Result<ConversationId, UiError> {
-    raw.parse().map_err(|_| UiError::new(StatusCode::NOT_FOUND, "This conversation does not exist."))
+    super::view::parse_id(raw, "conversation")
 }
 
 /// The conversation as the header shows it.

@@ -46,6 +46,8 @@ pub struct Chrome {
     pub inboxes: Vec<(String, String, String)>,
     /// Teams, for the sidebar: (id, name).
     pub teams: Vec<(String, String)>,
+    /// The label catalogue, for the sidebar: (name, colour).
+    pub labels: Vec<(String, String)>,
 }
 
 impl Chrome {
@@ -55,6 +57,7 @@ impl Chrome {
         let (_, unread) = state.app.list_notifications(actor, true, None, 1).await?;
         let inboxes = state.app.list_inboxes(actor).await?;
         let teams = state.app.list_teams(actor).await?;
+        let labels = state.app.list_labels(actor).await?;
         Ok(Chrome {
             name: me.user.name,
             is_admin: actor.role.can_administer(),
@@ -62,6 +65,7 @@ impl Chrome {
             section,
             inboxes: inboxes.into_iter().map(|i| (i.id.to_string(), i.name, i.kind.to_string())).collect(),
             teams: teams.into_iter().map(|t| (t.id.to_string(), t.name)).collect(),
+            labels: labels.into_iter().map(|l| (l.name, l.color)).collect(),
         })
     }
 

@@ -2,7 +2,7 @@
 //! marked; opening one marks it read. Also the unread badge of the frame, fetched again
 //! whenever the live stream announces a new notification.
 
-use super::contacts::{parse_id, when};
+use super::view::{parse_id, stamp};
 use super::{Chrome, UiActor, UiError, render, session::is_htmx};
 use crate::Shared;
 use askama::Template;
@@ -91,7 +91,7 @@ async fn list(
             unread: n.read_at.is_none(),
             what,
             conversation: titles.get(&n.conversation_id).cloned().unwrap_or_default(),
-            at: when(n.created_at),
+            at: stamp(n.created_at),
         });
     }
     let chrome = Chrome::load(&state, &actor, "notifications").await?;

@@ -2,7 +2,7 @@
 //! labelled with its kind and a highlighted snippet, linking to where it lives. Results are
 //! plain links so the keyboard reaches them with Tab; `/` focuses the top search box.
 
-use super::contacts::when;
+use super::view::stamp;
 use super::{Chrome, FormErrors, UiActor, UiError, render};
 use crate::Shared;
 use crate::dto::SearchResultDto;
@@ -88,7 +88,7 @@ async fn search(
             Ok(c) => {
                 let title = format!("#{} {}", c.number, c.subject.clone().unwrap_or_else(|| "(no subject)".into()));
                 let inbox = inboxes.get(&c.inbox_id).cloned().unwrap_or_default();
-                let context = format!("{inbox} · {}", when(c.last_activity_at));
+                let context = format!("{inbox} · {}", stamp(c.last_activity_at));
                 conversations.insert(cid, (title, context));
             }
             Err(app::Error::NotFound { .. }) => {}

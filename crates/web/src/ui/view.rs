@@ -76,6 +76,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Reads a typed id from a path segment: a malformed id is a missing page, not a failure.
+pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, super::UiError> {
+    raw.parse().map_err(|_| {
+        super::UiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            format!("This {what} does not exist, or is not in your workspace."),
+        )
+    })
+}
+
 /// Names for the ids a page shows: teammates and inboxes of the workspace.
 pub struct Directory {
     /// The workspace's members, active or not (old messages keep their author's name).
@@ -128,6 +138,7 @@ mod tests {
         assert_eq!(parse_local_time("2026-11-23T16:05", -60), Some(1_795_446_300_000));
         assert_eq!(parse_local_time("2026-02-31T10:00", 0), None);
         assert_eq!(parse_local_time("soon", 0), None);
+        assert_eq!(stamp(-60_000), "1969-12-31 23:59 UTC");
         assert_eq!(stamp(1_795_446_309_000), "2026-11-23 15:05 UTC");
         assert_eq!(
             (span(59_000), span(61_000), span(7_200_000), span(200_000_000)),

@@ -2,8 +2,9 @@
 //! picks the other one (by id, or by searching), sees what will move to the kept contact,
 //! and confirms. Afterwards the merged-away id keeps resolving to the kept contact.
 
-use super::{ContactView, find_contacts, parse_id};
+use super::{ContactView, find_contacts};
 use crate::Shared;
+use crate::ui::view::parse_id;
 use crate::ui::{Chrome, FormErrors, UiActor, UiError, render};
 use app::Actor;
 use askama::Template;

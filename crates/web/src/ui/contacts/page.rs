@@ -5,8 +5,9 @@
 //! error beside the field and what was typed kept); without htmx the same form posts, and
 //! the whole page comes back (on error) or the browser is sent to it (on success).
 
-use super::{ContactView, parse_id, when};
+use super::ContactView;
 use crate::Shared;
+use crate::ui::view::{parse_id, stamp};
 use crate::ui::{Chrome, FormErrors, UiActor, UiError, render, session::is_htmx};
 use app::{Actor, ContactPatch};
 use askama::Template;
@@ -167,7 +168,7 @@ async fn notes_of(state: &Shared, actor: &Actor, c: &Contact) -> Result<Vec<Note
         .into_iter()
         .map(|n| NoteView {
             author: n.author_id.and_then(|a| names.get(&a).cloned()).unwrap_or_else(|| "Chorus".into()),
-            at: when(n.created_at),
+            at: stamp(n.created_at),
             body: n.body,
         })
         .collect())
@@ -185,7 +186,7 @@ async fn full_page(state: &Shared, actor: &Actor, c: &Contact, forms: Forms) -> 
             title: conv.subject.clone().or_else(|| conv.preview.clone()).unwrap_or_else(|| "(no subject)".into()),
             status: conv.status.to_string(),
             inbox: inboxes.get(&conv.inbox_id).cloned().unwrap_or_default(),
-            at: when(conv.last_activity_at),
+            at: stamp(conv.last_activity_at),
         })
         .collect();
     let notes = notes_of(state, actor, c).await?;

@@ -4,7 +4,7 @@
 
 use super::{Notice, admin_chrome, admins_only};
 use crate::Shared;
-use crate::ui::contacts::{parse_id, when};
+use crate::ui::view::{parse_id, stamp};
 use crate::ui::{Chrome, FormErrors, UiActor, UiError, render};
 use app::{Actor, InboxInput, InboxPatch};
 use askama::Template;
@@ -179,7 +179,7 @@ async fn inbox_page(
         id: inbox.id.to_string(),
         kind: inbox.kind.to_string(),
         secret: inbox.secret.clone(),
-        created: when(inbox.created_at),
+        created: stamp(inbox.created_at),
         form,
         statuses,
         errors,

@@ -3,7 +3,7 @@
 
 use super::{Notice, admin_chrome, admins_only};
 use crate::Shared;
-use crate::ui::contacts::parse_id;
+use crate::ui::view::parse_id;
 use crate::ui::{Chrome, FormErrors, UiActor, UiError, render};
 use app::Actor;
 use askama::Template;
