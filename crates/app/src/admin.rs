@@ -202,7 +202,7 @@ impl App {
     }
 
     /// Creates an inbox with a fresh signing secret (admins).
-    pub async fn create_inbox(&self, actor: &Actor, input: InboxInput) -> Result<Inbox> {
+    pub async fn create_inbox(&self, actor: &Actor, mut input: InboxInput) -> Result<Inbox> {
         actor.require_admin()?;
         input.settings.validate(input.kind)?;
         let inbox = Inbox {
@@ -241,7 +241,8 @@ impl App {
         if let Some(name) = patch.name {
             inbox.name = validate_name(&name, "name")?;
         }
-        if let Some(settings) = patch.settings {
+        if let Some(mut settings) = patch.settings {
+            keep_passwords(&inbox.settings, &mut settings);
             settings.validate(inbox.kind)?;
             inbox.settings = settings;
         }
@@ -258,5 +259,23 @@ impl App {
     pub async fn inbox_for_signed_post(&self, id: InboxId) -> Result<Inbox> {
         let mut tx = self.store_().read().await?;
         tx.get_inbox_by_id(id).await?.ok_or(Error::NotFound { what: "inbox" })
+    }
+}
+
+/// Passwords are never shown, so an update that leaves one out (null or empty) means "keep
+/// the one stored" for the same server.
+fn keep_passwords(old: &domain::InboxSettings, new: &mut domain::InboxSettings) {
+    let (Some(old), Some(new)) = (&old.email, &mut new.email) else { return };
+    if let (Some(o), Some(n)) = (&old.smtp, &mut new.smtp)
+        && n.password.as_deref().is_none_or(str::is_empty)
+        && o.host == n.host
+    {
+        n.password = o.password.clone();
+    }
+    if let (Some(o), Some(n)) = (&old.imap, &mut new.imap)
+        && n.password.is_empty()
+        && o.host == n.host
+    {
+        n.password = o.password.clone();
     }
 }

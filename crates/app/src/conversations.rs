@@ -43,6 +43,8 @@ pub struct ReplyInput {
     pub html: Option<String>,
     /// Files uploaded beforehand.
     pub attachments: Vec<AttachmentId>,
+    /// E-mail: also to everyone else on the customer's latest mail (To and Cc).
+    pub reply_all: bool,
 }
 
 pub(crate) fn message_event(m: &Message) -> NewEvent {
@@ -238,6 +240,15 @@ impl App {
         );
         m.html = input.html.as_deref().map(clean_html);
         m.attachments = attachments;
+        if inbox.kind == domain::ChannelKind::Email {
+            let thread = tx.list_messages(ws, id, None, 1_000).await?.items;
+            let contact = self.load_contact(&mut tx, ws, before.contact_id).await?;
+            let recipients = crate::email::reply_recipients(&inbox, &thread, &contact, input.reply_all);
+            m.meta.email = Some(recipients.ok_or_else(|| Error::Conflict {
+                field: "contact",
+                message: "this customer has no e-mail address to reply to; add one to the contact".into(),
+            })?);
+        }
         tx.insert_message(&m).await?;
         tx.index_document(ws, SearchKind::Message, m.id.0, Some(id), &m.text).await?;
         let mut after = before.clone();

@@ -9,8 +9,8 @@ use crate::sanitize::{clean_html, text_from_html};
 use crate::{App, Error, Result};
 use domain::event::NewEvent;
 use domain::{
-    AttachmentId, Author, Contact, ContactId, Conversation, Direction, EventKind, Identity, InboxId, Message,
-    MessageId, MessageKind, Status, WorkspaceId,
+    AttachmentId, Author, Contact, ContactId, Conversation, ConversationId, Direction, EventKind, Identity, InboxId,
+    Message, MessageId, MessageKind, MessageMeta, Status, WorkspaceId,
 };
 use store::{SearchKind, Tx};
 
@@ -33,6 +33,34 @@ pub struct Inbound {
     pub html: Option<String>,
     /// Files uploaded beforehand.
     pub attachments: Vec<AttachmentId>,
+    /// How the channel threads it and what it recorded beside it.
+    pub routing: Routing,
+}
+
+/// Where an inbound message goes and what travels with it. The default suits chat-like
+/// channels: the contact's open (or recently resolved) conversation in the inbox.
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    /// Which conversation it joins.
+    pub threading: Threading,
+    /// Other addresses of the sender (an e-mail's Reply-To), added to the contact when no
+    /// other contact has them.
+    pub also_known_as: Vec<Identity>,
+    /// What the channel recorded beside the message.
+    pub meta: MessageMeta,
+}
+
+/// Which conversation an inbound message joins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Threading {
+    /// The contact's open or recently resolved conversation in the inbox, else a new one.
+    #[default]
+    ByContact,
+    /// This conversation (reopened if resolved), found by the channel's own threading
+    /// (e-mail headers, reply tokens); a new one if it is not in this inbox.
+    Into(ConversationId),
+    /// Always a new conversation (an e-mail that answers nothing).
+    New,
 }
 
 /// What became of an inbound message.
@@ -141,9 +169,19 @@ impl App {
                 c
             }
         };
+        for other in &input.routing.also_known_as {
+            if !contact.identities.contains(other) && tx.contact_by_identity(ws, other).await?.is_none() {
+                tx.insert_identity(ws, contact.id, other, now).await?;
+            }
+        }
         let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
         let resolved_since = if window > 0 { now.saturating_sub(window) } else { i64::MAX };
-        let conversation = match tx.thread_for(ws, contact.id, inbox.id, resolved_since).await? {
+        let existing = match input.routing.threading {
+            Threading::ByContact => tx.thread_for(ws, contact.id, inbox.id, resolved_since).await?,
+            Threading::Into(id) => tx.get_conversation(ws, id).await?.filter(|c| c.inbox_id == inbox.id),
+            Threading::New => None,
+        };
+        let conversation = match existing {
             Some(before) => {
                 let mut after = before.clone();
                 if after.status == Status::Resolved {
@@ -184,6 +222,7 @@ impl App {
             provider_message_id: input.provider_message_id.clone(),
             delivery_status: None,
             delivery_error: None,
+            meta: input.routing.meta.clone(),
             created_at: now,
         };
         tx.insert_message(&message).await?;

@@ -32,7 +32,17 @@ pub struct DeliveryRequest<'a> {
     pub contact: &'a Contact,
     /// The reply.
     pub message: &'a Message,
+    /// The conversation's earlier customer-visible messages, oldest first (e-mail threads
+    /// its reply on them).
+    pub thread: &'a [Message],
+    /// The name of the teammate who wrote the reply, when a teammate did.
+    pub agent_name: Option<&'a str>,
+    /// The reply's files and where their bytes are.
+    pub files: &'a [(domain::Attachment, std::path::PathBuf)],
 }
+
+/// How many earlier messages a delivery request carries.
+const THREAD_FOR_DELIVERY: usize = 200;
 
 /// Why a delivery attempt failed.
 #[derive(Debug, Clone)]
@@ -51,6 +61,16 @@ pub type DeliveryFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<String>,
 pub trait Deliverer: Send + Sync + 'static {
     /// Sends one reply.
     fn deliver<'a>(&'a self, request: DeliveryRequest<'a>) -> DeliveryFuture<'a>;
+}
+
+/// A reply and everything its delivery needs, read in one transaction.
+struct Loaded {
+    message: Message,
+    conversation: Conversation,
+    contact: Contact,
+    thread: Vec<Message>,
+    agent: Option<String>,
+    files: Vec<(domain::Attachment, std::path::PathBuf)>,
 }
 
 /// The job runners of one node.
@@ -141,11 +161,22 @@ impl Workers {
             let conversation = self.app.load_conversation(&mut tx, ws, message.conversation_id).await?;
             let inbox = tx.get_inbox(ws, message.inbox_id).await?;
             let contact = self.app.load_contact(&mut tx, ws, conversation.contact_id).await?;
-            Ok::<_, crate::Error>(inbox.map(|i| (message, conversation, i, contact)))
+            let mut thread = tx.list_messages(ws, conversation.id, None, THREAD_FOR_DELIVERY).await?.items;
+            thread.retain(|m| m.kind == domain::MessageKind::Message && m.created_at <= message.created_at && m.id != message.id);
+            let agent = match message.author {
+                domain::Author::Agent(u) => tx.get_user(u).await?.map(|u| u.name),
+                _ => None,
+            };
+            let mut files = Vec::with_capacity(message.attachments.len());
+            for a in &message.attachments {
+                files.push((a.clone(), self.app.inner.blobs.path(&a.sha256)?));
+            }
+            let delivery = Loaded { message, conversation, contact, thread, agent, files };
+            Ok::<_, crate::Error>(inbox.map(|i| (delivery, i)))
         }
         .await
         .map_err(|e| domain_error(format!("loading the reply: {e}"), false))?;
-        let Some((message, conversation, inbox, contact)) = loaded else {
+        let Some((Loaded { message, conversation, contact, thread, agent, files }, inbox)) = loaded else {
             return Err(domain_error("the message or its inbox no longer exists".into(), true));
         };
         if message.delivery_status != Some(DeliveryStatus::Queued) {
@@ -161,6 +192,9 @@ impl Workers {
                 conversation: &conversation,
                 contact: &contact,
                 message: &message,
+                thread: &thread,
+                agent_name: agent.as_deref(),
+                files: &files,
             })
             .await?;
         Ok(Some((message, provider_id.unwrap_or_default())))

@@ -9,3 +9,4 @@
 //! conversation, whether to retry) belongs to `app`.
 
 pub mod api;
+pub mod email;

@@ -147,6 +147,7 @@ pub async fn fill(app: &App, ws: WorkspaceId, contacts: usize) -> Result<()> {
                 text: opener.into(),
                 html: None,
                 attachments: vec![],
+                routing: Default::default(),
             };
             let out = app.receive_inbound(ws, inbound).await?;
             if out.duplicate {
@@ -184,6 +185,7 @@ pub async fn fill(app: &App, ws: WorkspaceId, contacts: usize) -> Result<()> {
                     text: rng.pick(FOLLOW_UPS).to_string(),
                     html: None,
                     attachments: vec![],
+                    routing: Default::default(),
                 };
                 app.receive_inbound(ws, follow).await?;
             }

@@ -46,17 +46,133 @@ pub struct InboxSettings {
     /// A customer writing within this many minutes of a resolution reopens that conversation
     /// instead of starting a new one. Zero never reopens.
     pub reopen_window_minutes: i64,
+    /// E-mail channel: addresses, and the servers mail comes from and goes to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSettings>,
 }
 
 impl Default for InboxSettings {
     fn default() -> Self {
-        InboxSettings { callback_url: None, reopen_window_minutes: 7 * 24 * 60 }
+        InboxSettings { callback_url: None, reopen_window_minutes: 7 * 24 * 60, email: None }
     }
+}
+
+/// An e-mail inbox's addresses and servers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// The addresses it receives at, lower-cased; the first is the From of replies. Each
+    /// address belongs to one inbox across all workspaces (Chorus's SMTP listener routes by it).
+    pub addresses: Vec<String>,
+    /// The team's name for the From header: replies come from "Ana from {from_name}".
+    pub from_name: Option<String>,
+    /// The relay replies are sent through.
+    pub smtp: Option<MailServer>,
+    /// A mailbox polled for new mail.
+    pub imap: Option<ImapSettings>,
+}
+
+text_enum!(
+    /// How a connection to a mail server is protected.
+    Security, "security" {
+        /// TLS from the first byte (SMTPS 465, IMAPS 993).
+        Tls => "tls",
+        /// Plain first, then STARTTLS (submission 587, IMAP 143).
+        Starttls => "starttls",
+        /// No encryption (only for a server on the same machine or in tests).
+        None => "none",
+    }
+);
+
+/// A mail server to send through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailServer {
+    /// Its host name.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// How the connection is protected.
+    pub security: Security,
+    /// The login, when the server asks for one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A mailbox to poll over IMAP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    /// Its host name.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// How the connection is protected.
+    pub security: Security,
+    /// The login.
+    pub username: String,
+    /// The password (empty in an update: keep the stored one).
+    #[serde(default)]
+    pub password: String,
+    /// The folder to read (`INBOX`).
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// A folder to move processed mail to; without one it is marked read (`\Seen`).
+    #[serde(default)]
+    pub move_to: Option<String>,
+}
+
+fn default_folder() -> String {
+    "INBOX".into()
+}
+
+impl EmailSettings {
+    /// Checks and normalises the settings (addresses lower-cased, servers named).
+    pub fn validate(&mut self) -> Result<(), DomainError> {
+        if self.addresses.is_empty() {
+            return Err(DomainError::invalid("settings.email.addresses", "an e-mail inbox needs at least one address"));
+        }
+        for (i, a) in self.addresses.iter_mut().enumerate() {
+            *a = crate::contact::normalise_email(a)
+                .map_err(|_| DomainError::invalid(format!("settings.email.addresses[{i}]"), format!("{a:?} is not an e-mail address")))?;
+            if a.split('@').next().is_some_and(|local| local.contains('+')) {
+                return Err(DomainError::invalid(
+                    format!("settings.email.addresses[{i}]"),
+                    "must not contain '+': Chorus adds its own +tag for replies",
+                ));
+            }
+        }
+        if let Some(n) = &self.from_name
+            && (n.trim().is_empty() || n.chars().count() > 100 || n.contains(['\r', '\n']))
+        {
+            return Err(DomainError::invalid("settings.email.from_name", "must be 1 to 100 characters on one line"));
+        }
+        if let Some(s) = &self.smtp {
+            check_host(&s.host, "settings.email.smtp.host")?;
+        }
+        if let Some(i) = &self.imap {
+            check_host(&i.host, "settings.email.imap.host")?;
+            if i.folder.trim().is_empty() {
+                return Err(DomainError::invalid("settings.email.imap.folder", "must not be empty"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_host(host: &str, field: &str) -> Result<(), DomainError> {
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if ok { Ok(()) } else { Err(DomainError::invalid(field, format!("{host:?} is not a host name"))) }
 }
 
 impl InboxSettings {
     /// Checks the settings make sense for an inbox of `kind`.
-    pub fn validate(&self, kind: ChannelKind) -> Result<(), DomainError> {
+    pub fn validate(&mut self, kind: ChannelKind) -> Result<(), DomainError> {
         if let Some(url) = &self.callback_url {
             let ok = (url.starts_with("http://") || url.starts_with("https://"))
                 && url.len() > 8
@@ -70,8 +186,20 @@ impl InboxSettings {
         } else if kind == ChannelKind::Api {
             // An API inbox without a callback can still receive; replies then fail visibly.
         }
+        match (&self.email, kind) {
+            (Some(_), k) if k != ChannelKind::Email => {
+                return Err(DomainError::invalid("settings.email", "only e-mail inboxes have e-mail settings"));
+            }
+            (None, ChannelKind::Email) => {
+                return Err(DomainError::invalid("settings.email", "an e-mail inbox needs its addresses"));
+            }
+            _ => {}
+        }
         if self.reopen_window_minutes < 0 {
             return Err(DomainError::invalid("settings.reopen_window_minutes", "must be zero or more"));
+        }
+        if let Some(email) = &mut self.email {
+            email.validate()?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 
 pub mod contact;
 pub mod conversation;
+pub mod email;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -22,7 +23,7 @@ pub use event::{Event, EventKind, NewEvent};
 pub use ids::*;
 pub use inbox::{ChannelKind, Inbox, InboxSettings, InboxStatus};
 pub use job::{Backoff, Job, JobStatus};
-pub use message::{Attachment, Author, DeliveryStatus, Direction, Message, MessageKind};
+pub use message::{Attachment, Author, DeliveryStatus, Direction, Message, MessageKind, MessageMeta};
 pub use page::{Cursor, Page};
 pub use user::{Membership, Notification, Role, Team, User, Workspace};
 

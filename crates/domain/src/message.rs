@@ -104,8 +104,33 @@ pub struct Message {
     pub delivery_status: Option<DeliveryStatus>,
     /// Why delivery failed (or last failed, while retrying).
     pub delivery_error: Option<String>,
+    /// What the channel recorded beside it (e-mail headers, machine-sent flags, problems).
+    #[serde(default)]
+    pub meta: MessageMeta,
     /// When it was written.
     pub created_at: Millis,
+}
+
+/// What a channel recorded about a message beyond its text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MessageMeta {
+    /// E-mail: the headers that thread it and the recipients (for replies: whom to send to).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<crate::email::EmailHeaders>,
+    /// Sent by a machine: recorded, never answered automatically.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automated: Option<crate::email::Automated>,
+    /// What could not be read from the original, in words for an admin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl MessageMeta {
+    /// Whether there is nothing to keep.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.automated.is_none() && self.problems.is_empty()
+    }
 }
 
 impl Message {
@@ -132,6 +157,7 @@ impl Message {
             provider_message_id: None,
             delivery_status: (kind == MessageKind::Message).then_some(DeliveryStatus::Queued),
             delivery_error: None,
+            meta: MessageMeta::default(),
             created_at: now,
         }
     }

@@ -1,4 +1,6 @@
-//! Inboxes: one row per channel instance.
+//! Inboxes: one row per channel instance; the addresses e-mail inboxes receive at (one
+//! inbox per address across all workspaces, kept in step with the settings on every write);
+//! and each inbox's channel state (a poller's position).
 
 use crate::rows::{json, parse, to_json};
 use crate::{Result, StoreError, Tx, run};
@@ -53,7 +55,7 @@ impl Tx {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
-        Ok(())
+        self.set_inbox_addresses(i).await
     }
 
     /// Writes an inbox's name, settings and status.
@@ -65,6 +67,76 @@ impl Tx {
             .bind(&i.name)
             .bind(to_json(&i.settings))
             .bind(i.status.as_str())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        self.set_inbox_addresses(i).await
+    }
+
+    /// Makes the address routing table say what the inbox's settings say. An address taken
+    /// by another inbox is a `Conflict { field: "settings.email.addresses" }`.
+    async fn set_inbox_addresses(&mut self, i: &Inbox) -> Result<()> {
+        let q = "DELETE FROM inbox_addresses WHERE workspace_id = $1 AND inbox_id = $2";
+        run!(self, |c| sqlx::query(q).bind(i.workspace_id.0).bind(i.id.0).execute(c).await.map(|r| r.rows_affected()))?;
+        let addresses = i.settings.email.as_ref().map(|e| e.addresses.as_slice()).unwrap_or_default();
+        for a in addresses {
+            let q = "INSERT INTO inbox_addresses (address, workspace_id, inbox_id) VALUES ($1, $2, $3)";
+            run!(self, |c| sqlx::query(q)
+                .bind(a)
+                .bind(i.workspace_id.0)
+                .bind(i.id.0)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))
+            .map_err(StoreError::unique("settings.email.addresses"))?;
+        }
+        Ok(())
+    }
+
+    /// The inbox that receives at `address` (lower-cased, without a +tag), in any workspace.
+    pub async fn inbox_by_address(&mut self, address: &str) -> Result<Option<Inbox>> {
+        let q = "SELECT workspace_id, inbox_id FROM inbox_addresses WHERE address = $1";
+        let row: Option<(Uuid, Uuid)> =
+            run!(self, |c| sqlx::query_as(q).bind(address).fetch_optional(c).await)?;
+        match row {
+            Some((ws, id)) => self.get_inbox(WorkspaceId(ws), InboxId(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Every e-mail inbox of every workspace (the pollers' work list).
+    pub async fn email_inboxes(&mut self) -> Result<Vec<Inbox>> {
+        let q = format!("{COLS} WHERE kind = 'email' ORDER BY created_at");
+        let rows: Vec<InboxRow> =
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).fetch_all(c).await)?;
+        rows.into_iter().map(Inbox::try_from).collect()
+    }
+
+    /// An inbox's channel state (JSON), if any was saved.
+    pub async fn channel_state(&mut self, ws: WorkspaceId, inbox: InboxId) -> Result<Option<serde_json::Value>> {
+        let q = "SELECT state FROM channel_state WHERE workspace_id = $1 AND inbox_id = $2";
+        let row: Option<(String,)> =
+            run!(self, |c| sqlx::query_as(q).bind(ws.0).bind(inbox.0).fetch_optional(c).await)?;
+        row.map(|(s,)| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("channel state: {e}"))))
+            .transpose()
+    }
+
+    /// Saves an inbox's channel state.
+    pub async fn set_channel_state(
+        &mut self,
+        ws: WorkspaceId,
+        inbox: InboxId,
+        state: &serde_json::Value,
+        now: i64,
+    ) -> Result<()> {
+        let q = "INSERT INTO channel_state (workspace_id, inbox_id, state, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (workspace_id, inbox_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+        let text = state.to_string();
+        run!(self, |c| sqlx::query(q)
+            .bind(ws.0)
+            .bind(inbox.0)
+            .bind(&text)
+            .bind(now)
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;

@@ -5,7 +5,7 @@ use crate::rows::{collect, parse};
 use crate::{Result, StoreError, Tx, run};
 use domain::{
     Attachment, AttachmentId, Author, ContactId, ConversationId, Cursor, DeliveryStatus, InboxId, Message, MessageId,
-    Page, UserId, WorkspaceId,
+    MessageMeta, Page, UserId, WorkspaceId,
 };
 use uuid::Uuid;
 
@@ -24,6 +24,7 @@ struct MessageRow {
     provider_message_id: Option<String>,
     delivery_status: Option<String>,
     delivery_error: Option<String>,
+    meta: Option<String>,
     created_at: i64,
 }
 
@@ -49,6 +50,11 @@ impl MessageRow {
             provider_message_id: self.provider_message_id,
             delivery_status: self.delivery_status.as_deref().map(parse).transpose()?,
             delivery_error: self.delivery_error,
+            meta: match self.meta.as_deref() {
+                None | Some("") => MessageMeta::default(),
+                Some(json) => serde_json::from_str(json)
+                    .map_err(|e| StoreError::Corrupt(format!("message {} meta: {e}", self.id)))?,
+            },
             created_at: self.created_at,
         })
     }
@@ -82,7 +88,7 @@ impl From<AttachmentRow> for Attachment {
 }
 
 const COLS: &str = "SELECT workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, text, html, \
-     provider_message_id, delivery_status, delivery_error, created_at FROM messages";
+     provider_message_id, delivery_status, delivery_error, meta, created_at FROM messages";
 const ATTACHMENT_COLS: &str =
     "SELECT workspace_id, id, message_id, filename, content_type, size, sha256, created_at FROM attachments";
 
@@ -99,8 +105,9 @@ impl Tx {
     pub async fn insert_message(&mut self, m: &Message) -> Result<()> {
         let (author_kind, author_id) = author_parts(&m.author);
         let q = "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
-                 text, html, provider_message_id, delivery_status, delivery_error, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+                 text, html, provider_message_id, delivery_status, delivery_error, meta, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+        let meta = if m.meta.is_empty() { None } else { Some(serde_json::to_string(&m.meta).map_err(|e| StoreError::Corrupt(e.to_string()))?) };
         run!(self, |c| sqlx::query(q)
             .bind(m.workspace_id.0)
             .bind(m.id.0)
@@ -115,6 +122,7 @@ impl Tx {
             .bind(&m.provider_message_id)
             .bind(m.delivery_status.map(|s| s.as_str()))
             .bind(&m.delivery_error)
+            .bind(&meta)
             .bind(m.created_at)
             .execute(c)
             .await

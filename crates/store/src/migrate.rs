@@ -7,12 +7,14 @@ use crate::{Dialect, Result, Store, Tx, run};
 pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
     (2, "inbox ui", include_str!("../migrations/sqlite/0002_inbox_ui.sql")),
+    (3, "email", include_str!("../migrations/sqlite/0003_email.sql")),
 ];
 
 /// (version, description, SQL) for PostgreSQL.
 pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
     (2, "inbox ui", include_str!("../migrations/postgres/0002_inbox_ui.sql")),
+    (3, "email", include_str!("../migrations/postgres/0003_email.sql")),
 ];
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -89,5 +91,19 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(versions, sorted, "versions must be strictly increasing");
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        for (dialect, list) in [("sqlite", MIGRATIONS_SQLITE), ("postgres", MIGRATIONS_POSTGRES)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dialect);
+            let mut files: Vec<i64> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().split('_').next().unwrap().parse().unwrap())
+                .collect();
+            files.sort();
+            let listed: Vec<i64> = list.iter().map(|m| m.0).collect();
+            assert_eq!(files, listed, "{dialect}: a file in {} is not in the list (or the reverse)", dir.display());
+        }
     }
 }

@@ -17,6 +17,7 @@ async fn a_reply_is_queued_and_sets_first_response() {
                 text: "On it!".into(),
                 html: Some("<b>On it!</b><script>x</script>".into()),
                 attachments: vec![],
+                reply_all: false,
             },
         )
         .await

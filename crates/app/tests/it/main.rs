@@ -6,6 +6,7 @@ extern crate chorus_app as app;
 mod access;
 mod contacts;
 mod conversations;
+mod email;
 mod events;
 mod inbound;
 mod jobs;
@@ -72,6 +73,7 @@ impl Ctx {
             text: text.into(),
             html: None,
             attachments: vec![],
+            routing: Default::default(),
         }
     }
 

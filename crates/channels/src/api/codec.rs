@@ -365,6 +365,7 @@ mod tests {
             provider_message_id: None,
             delivery_status: None,
             delivery_error: None,
+            meta: Default::default(),
             created_at: 1_700_000_100_000,
         };
         Fixture { inbox, conversation, contact, message }

@@ -32,7 +32,7 @@ impl ApiDeliverer {
 impl Deliverer for ApiDeliverer {
     fn deliver<'a>(&'a self, request: DeliveryRequest<'a>) -> DeliveryFuture<'a> {
         Box::pin(async move {
-            let DeliveryRequest { inbox, conversation, contact, message } = request;
+            let DeliveryRequest { inbox, conversation, contact, message, .. } = request;
             let Some(url) = inbox.settings.callback_url.as_deref() else {
                 return Err(DeliveryError {
                     message: format!(

@@ -238,6 +238,7 @@ fn reply(callback_url: Option<String>) -> (Inbox, Conversation, Contact, Message
         provider_message_id: None,
         delivery_status: None,
         delivery_error: None,
+        meta: Default::default(),
         created_at: 2,
     };
     (inbox, conversation, contact, message)
@@ -251,7 +252,15 @@ fn deliverer() -> ApiDeliverer {
 async fn the_deliverer_posts_the_reply_to_the_inbox_callback() {
     let (url, received) = start(StatusCode::OK, r#"{"id": "prov-9"}"#).await;
     let (inbox, conversation, contact, message) = reply(Some(url));
-    let request = DeliveryRequest { inbox: &inbox, conversation: &conversation, contact: &contact, message: &message };
+    let request = DeliveryRequest {
+        inbox: &inbox,
+        conversation: &conversation,
+        contact: &contact,
+        message: &message,
+        thread: &[],
+        agent_name: None,
+        files: &[],
+    };
     let provider_id = deliverer().deliver(request).await.expect("delivered");
     assert_eq!(provider_id.as_deref(), Some("prov-9"));
 
@@ -269,7 +278,15 @@ async fn the_deliverer_posts_the_reply_to_the_inbox_callback() {
 async fn the_deliverer_passes_on_what_went_wrong() {
     let (url, _) = start(StatusCode::BAD_GATEWAY, "upstream down").await;
     let (inbox, conversation, contact, message) = reply(Some(url));
-    let request = DeliveryRequest { inbox: &inbox, conversation: &conversation, contact: &contact, message: &message };
+    let request = DeliveryRequest {
+        inbox: &inbox,
+        conversation: &conversation,
+        contact: &contact,
+        message: &message,
+        thread: &[],
+        agent_name: None,
+        files: &[],
+    };
     let err = deliverer().deliver(request).await.expect_err("refused");
     assert!(!err.permanent);
     assert_eq!(err.message, "callback answered 502 Bad Gateway: upstream down");
@@ -278,7 +295,15 @@ async fn the_deliverer_passes_on_what_went_wrong() {
 #[tokio::test]
 async fn an_inbox_without_a_callback_fails_for_good() {
     let (inbox, conversation, contact, message) = reply(None);
-    let request = DeliveryRequest { inbox: &inbox, conversation: &conversation, contact: &contact, message: &message };
+    let request = DeliveryRequest {
+        inbox: &inbox,
+        conversation: &conversation,
+        contact: &contact,
+        message: &message,
+        thread: &[],
+        agent_name: None,
+        files: &[],
+    };
     let err = deliverer().deliver(request).await.expect_err("nowhere to send");
     assert!(err.permanent);
     assert!(err.message.contains("no callback URL"), "{}", err.message);

@@ -2,3 +2,6 @@
 //! socket.
 
 mod api;
+mod email_codec;
+mod email_send;
+mod email_smtp;

@@ -172,6 +172,7 @@ async fn write_new_conversation(tx: &mut store::Tx, desk: &Desk, i: usize, now: 
         provider_message_id: Some(format!("ds-{i}")),
         delivery_status: None,
         delivery_error: None,
+        meta: Default::default(),
         created_at: now,
     };
     tx.insert_message(&message).await?;

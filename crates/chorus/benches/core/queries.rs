@@ -35,7 +35,6 @@ struct Listing {
 pub const LISTS: [(&str, &str); 2] =
     [("open", "status=open&limit=25"), ("open, unassigned", "status=open&assignee=none&limit=25")];
 
-
 /// Times the lists and the searches and adds their p99 to the summary.
 pub async fn read_latencies(data: &DataSet, rows: &mut Vec<Row>) -> Result<()> {
     let app = open_app(&data.dir, Durability::Full).await?;
@@ -209,3 +208,4 @@ impl SearchCategory {
             SearchCategory::TwoWords => rng.word(PAIRS).to_string(),
         }
     }
+}

@@ -74,6 +74,7 @@ async fn setup(callback: &str, receiver: &Receiver) -> Setup {
         text: "Where is my parcel?".into(),
         html: None,
         attachments: vec![],
+        routing: Default::default(),
     };
     let conversation = app.receive_inbound(ws.id, inbound).await.unwrap().conversation.id;
     let sender = ApiSender::new(Duration::from_secs(5)).unwrap();

@@ -106,7 +106,8 @@ async fn reply(
     PathId(id): PathId<ConversationId>,
     JsonBody(req): JsonBody<ReplyRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageDto>)> {
-    let input = app::ReplyInput { text: req.text, html: req.html, attachments: req.attachment_ids };
+    let input =
+        app::ReplyInput { text: req.text, html: req.html, attachments: req.attachment_ids, reply_all: req.reply_all };
     Ok((StatusCode::CREATED, Json(s.app.reply(&actor, id, input).await?.into())))
 }
 

@@ -1,5 +1,6 @@
-//! Inboxes (admins manage them; every member may read them, without the secret) and the API
-//! channel's inbound endpoint, which integrations call with a token or a signed body.
+//! Inboxes (admins manage them; every member may read them, without the secret), the API
+//! channel's inbound endpoint, and the e-mail channel's raw MIME endpoint for providers that
+//! forward inbound mail by webhook; integrations call both with a token or a signed body.
 
 use crate::Shared;
 use crate::auth::{Auth, MaybeAuth};
@@ -8,8 +9,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::{JsonBody, PathId, body_rejection, parse_json, require_json};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use domain::{ChannelKind, Identity, InboxId};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -19,11 +20,13 @@ use utoipa_axum::routes;
 /// The header carrying the signature of an inbound post.
 pub const SIGNATURE_HEADER: &str = "x-chorus-signature";
 
-pub(crate) fn routes() -> OpenApiRouter<Shared> {
+pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(list_inboxes, create_inbox))
         .routes(routes!(get_inbox, update_inbox))
         .routes(routes!(post_inbound))
+        // A forwarded mail is as large as the files it carries.
+        .merge(OpenApiRouter::new().routes(routes!(post_mime)).layer(DefaultBodyLimit::max(upload_limit)))
 }
 
 /// The workspace's inboxes.
@@ -90,19 +93,7 @@ async fn post_inbound(
     let headers = req.headers().clone();
     require_json(&headers)?;
     let body = Bytes::from_request(req, &s).await.map_err(body_rejection)?;
-    let inbox = match actor {
-        Some(actor) => s.app.get_inbox(&actor, id).await?,
-        None => {
-            let signature = signature(&headers)?;
-            // An unknown inbox answers like a bad signature, so ids cannot be probed.
-            let inbox = s.app.inbox_for_signed_post(id).await.map_err(|e| match e {
-                app::Error::NotFound { .. } => bad_signature(),
-                other => other.into(),
-            })?;
-            verify(&inbox.secret, &body, &signature)?;
-            inbox
-        }
-    };
+    let inbox = authorised_inbox(&s, actor, id, &headers, &body).await?;
     if inbox.kind != ChannelKind::Api {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -121,10 +112,80 @@ async fn post_inbound(
         text: req.text,
         html: req.html,
         attachments: req.attachment_ids,
+        routing: Default::default(),
     };
     let outcome = s.app.receive_inbound(inbox.workspace_id, inbound).await?;
     let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(outcome.into())))
+}
+
+/// Post one inbound mail as raw MIME (RFC 5322 bytes, `Content-Type: message/rfc822`) to an
+/// e-mail inbox, as providers that forward inbound mail by webhook do. Authenticate like
+/// `POST /inboxes/{id}/messages`. The mail is kept even when it is malformed (its problems
+/// are recorded beside it); posting the same Message-ID again answers 200 with the message
+/// stored the first time.
+#[utoipa::path(post, path = "/api/v1/inboxes/{id}/mime", tag = "inboxes",
+    params(("id" = String, Path, description = "The inbox's id"),
+           ("X-Chorus-Signature" = Option<String>, Header, description = "`sha256=<hex>`, required without a token or session")),
+    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The mail as received"),
+    security((), ("bearer" = []), ("session" = [])),
+    responses((status = 201, description = "Stored", body = InboundResponse),
+              (status = 200, description = "Already stored under this Message-ID", body = InboundResponse)))]
+async fn post_mime(
+    State(s): State<Shared>,
+    MaybeAuth(actor): MaybeAuth,
+    PathId(id): PathId<InboxId>,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<InboundResponse>)> {
+    let headers = req.headers().clone();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(essence.as_str(), "message/rfc822" | "application/octet-stream" | "text/plain") {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("the body must be the raw mail, sent as message/rfc822, not {content_type:?}"),
+        ));
+    }
+    let body = Bytes::from_request(req, &s).await.map_err(body_rejection)?;
+    let inbox = authorised_inbox(&s, actor, id, &headers, &body).await?;
+    if inbox.kind != ChannelKind::Email {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("inbox {id} is a {} inbox; only e-mail inboxes take raw mail", inbox.kind),
+        )
+        .with_field("id"));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid("body", "is empty; send the mail's bytes"));
+    }
+    let mail = channels::email::codec::parse(&body);
+    let outcome = s.app.receive_email(&inbox, mail).await?;
+    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(outcome.into())))
+}
+
+/// The inbox a channel post is for: the caller's (token or session), or, for a signed
+/// post, the one whose secret signed the body.
+async fn authorised_inbox(
+    s: &Shared,
+    actor: Option<app::Actor>,
+    id: InboxId,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<domain::Inbox, ApiError> {
+    match actor {
+        Some(actor) => Ok(s.app.get_inbox(&actor, id).await?),
+        None => {
+            let signature = signature(headers)?;
+            // An unknown inbox answers like a bad signature, so ids cannot be probed.
+            let inbox = s.app.inbox_for_signed_post(id).await.map_err(|e| match e {
+                app::Error::NotFound { .. } => bad_signature(),
+                other => other.into(),
+            })?;
+            verify(&inbox.secret, body, &signature)?;
+            Ok(inbox)
+        }
+    }
 }
 
 fn bad_signature() -> ApiError {

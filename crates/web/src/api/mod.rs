@@ -27,7 +27,7 @@ pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
         .routes(routes!(crate::openapi::document))
         .merge(auth::routes())
         .merge(admin::routes())
-        .merge(inboxes::routes())
+        .merge(inboxes::routes(upload_limit))
         .merge(contacts::routes())
         .merge(conversations::routes())
         .merge(search::routes())

@@ -234,6 +234,13 @@ pub struct InboxSettingsDto {
     /// A customer writing within this many minutes of a resolution reopens that conversation.
     /// Zero never reopens.
     pub reopen_window_minutes: i64,
+    /// E-mail channel: `addresses` (the first is the From of replies), `from_name`, `smtp`
+    /// (`host`, `port`, `security`: `tls`|`starttls`|`none`, `username`, `password`) and
+    /// `imap` (the same, plus `folder` and `move_to`). Passwords are never sent back: they
+    /// read as null, and a null password in an update keeps the one stored.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<domain::inbox::EmailSettings>,
 }
 
 impl Default for InboxSettingsDto {
@@ -244,13 +251,22 @@ impl Default for InboxSettingsDto {
 
 impl From<InboxSettings> for InboxSettingsDto {
     fn from(s: InboxSettings) -> Self {
-        InboxSettingsDto { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes }
+        let email = s.email.map(|mut e| {
+            if let Some(smtp) = &mut e.smtp {
+                smtp.password = None;
+            }
+            if let Some(imap) = &mut e.imap {
+                imap.password = String::new();
+            }
+            e
+        });
+        InboxSettingsDto { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes, email }
     }
 }
 
 impl From<InboxSettingsDto> for InboxSettings {
     fn from(s: InboxSettingsDto) -> Self {
-        InboxSettings { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes }
+        InboxSettings { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes, email: s.email }
     }
 }
 

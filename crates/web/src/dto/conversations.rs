@@ -262,6 +262,9 @@ pub struct ReplyRequest {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub attachment_ids: Vec<AttachmentId>,
+    /// E-mail: also send it to everyone else on the customer's latest mail (To and Cc).
+    #[serde(default)]
+    pub reply_all: bool,
 }
 
 /// Write an internal note; `@handle` mentions notify teammates.

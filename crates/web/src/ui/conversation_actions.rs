@@ -61,6 +61,8 @@ async fn changed(state: &Shared, actor: &Actor, headers: &HeaderMap, c: &Convers
 struct SendForm {
     mode: Option<String>,
     text: String,
+    /// E-mail: `on` to copy everyone on the customer's latest mail.
+    reply_all: Option<String>,
     /// Ids of files uploaded beforehand, comma-separated.
     attachments: Option<String>,
 }
@@ -82,7 +84,8 @@ async fn send(
         }
         Ok(_) if mode == "note" => state.app.add_note(&actor, id, &form.text).await.map(|_| ()),
         Ok(attachments) => {
-            let input = ReplyInput { text: form.text.clone(), html: None, attachments };
+            let reply_all = form.reply_all.as_deref() == Some("on");
+            let input = ReplyInput { text: form.text.clone(), html: None, attachments, reply_all };
             state.app.reply(&actor, id, input).await.map(|_| ())
         }
     };
