@@ -230,18 +230,15 @@ pub(crate) fn reply_recipients(
     contact: &domain::Contact,
     reply_all: bool,
 ) -> Option<EmailHeaders> {
-    let ours: Vec<String> =
-        inbox.settings.email.as_ref().map(|e| e.addresses.clone()).unwrap_or_default();
+    let ours: Vec<String> = inbox.settings.email.as_ref().map(|e| e.addresses.clone()).unwrap_or_default();
     let latest = thread.iter().rev().find(|m| m.direction == Direction::Inbound).and_then(|m| m.meta.email.as_ref());
-    let customer = latest
-        .and_then(|h| h.reply_to.clone().or_else(|| h.from.clone()))
-        .or_else(|| {
-            contact
-                .identities
-                .iter()
-                .find(|i| i.kind == IdentityKind::Email)
-                .map(|i| MailAddress { name: contact.name.clone(), address: i.value.clone() })
-        })?;
+    let customer = latest.and_then(|h| h.reply_to.clone().or_else(|| h.from.clone())).or_else(|| {
+        contact
+            .identities
+            .iter()
+            .find(|i| i.kind == IdentityKind::Email)
+            .map(|i| MailAddress { name: contact.name.clone(), address: i.value.clone() })
+    })?;
     let mut cc: Vec<MailAddress> = Vec::new();
     if reply_all && let Some(h) = latest {
         for a in h.to.iter().chain(&h.cc) {

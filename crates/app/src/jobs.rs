@@ -162,7 +162,9 @@ impl Workers {
             let inbox = tx.get_inbox(ws, message.inbox_id).await?;
             let contact = self.app.load_contact(&mut tx, ws, conversation.contact_id).await?;
             let mut thread = tx.list_messages(ws, conversation.id, None, THREAD_FOR_DELIVERY).await?.items;
-            thread.retain(|m| m.kind == domain::MessageKind::Message && m.created_at <= message.created_at && m.id != message.id);
+            thread.retain(|m| {
+                m.kind == domain::MessageKind::Message && m.created_at <= message.created_at && m.id != message.id
+            });
             let agent = match message.author {
                 domain::Author::Agent(u) => tx.get_user(u).await?.map(|u| u.name),
                 _ => None,

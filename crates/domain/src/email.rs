@@ -167,7 +167,12 @@ pub fn conversation_from_token(text: &str, secret: &str) -> Option<ConversationI
 
 /// The Message-ID (without brackets) of an outgoing mail: unique per message, carrying the
 /// conversation's reply token.
-pub fn outbound_message_id(message: crate::MessageId, conversation: ConversationId, secret: &str, domain: &str) -> String {
+pub fn outbound_message_id(
+    message: crate::MessageId,
+    conversation: ConversationId,
+    secret: &str,
+    domain: &str,
+) -> String {
     format!("m{}.{}@{domain}", message.0.as_simple(), reply_token(conversation, secret))
 }
 

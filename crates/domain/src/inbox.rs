@@ -136,8 +136,12 @@ impl EmailSettings {
             return Err(DomainError::invalid("settings.email.addresses", "an e-mail inbox needs at least one address"));
         }
         for (i, a) in self.addresses.iter_mut().enumerate() {
-            *a = crate::contact::normalise_email(a)
-                .map_err(|_| DomainError::invalid(format!("settings.email.addresses[{i}]"), format!("{a:?} is not an e-mail address")))?;
+            *a = crate::contact::normalise_email(a).map_err(|_| {
+                DomainError::invalid(
+                    format!("settings.email.addresses[{i}]"),
+                    format!("{a:?} is not an e-mail address"),
+                )
+            })?;
             if a.split('@').next().is_some_and(|local| local.contains('+')) {
                 return Err(DomainError::invalid(
                     format!("settings.email.addresses[{i}]"),

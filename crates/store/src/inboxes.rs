@@ -96,8 +96,7 @@ impl Tx {
     /// The inbox that receives at `address` (lower-cased, without a +tag), in any workspace.
     pub async fn inbox_by_address(&mut self, address: &str) -> Result<Option<Inbox>> {
         let q = "SELECT workspace_id, inbox_id FROM inbox_addresses WHERE address = $1";
-        let row: Option<(Uuid, Uuid)> =
-            run!(self, |c| sqlx::query_as(q).bind(address).fetch_optional(c).await)?;
+        let row: Option<(Uuid, Uuid)> = run!(self, |c| sqlx::query_as(q).bind(address).fetch_optional(c).await)?;
         match row {
             Some((ws, id)) => self.get_inbox(WorkspaceId(ws), InboxId(id)).await,
             None => Ok(None),
@@ -107,8 +106,7 @@ impl Tx {
     /// Every e-mail inbox of every workspace (the pollers' work list).
     pub async fn email_inboxes(&mut self) -> Result<Vec<Inbox>> {
         let q = format!("{COLS} WHERE kind = 'email' ORDER BY created_at");
-        let rows: Vec<InboxRow> =
-            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).fetch_all(c).await)?;
+        let rows: Vec<InboxRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).fetch_all(c).await)?;
         rows.into_iter().map(Inbox::try_from).collect()
     }
 

@@ -107,7 +107,11 @@ impl Tx {
         let q = "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
                  text, html, provider_message_id, delivery_status, delivery_error, meta, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-        let meta = if m.meta.is_empty() { None } else { Some(serde_json::to_string(&m.meta).map_err(|e| StoreError::Corrupt(e.to_string()))?) };
+        let meta = if m.meta.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&m.meta).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        };
         run!(self, |c| sqlx::query(q)
             .bind(m.workspace_id.0)
             .bind(m.id.0)

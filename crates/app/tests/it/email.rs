@@ -4,9 +4,7 @@
 
 use crate::{Ctx, ctx};
 use app::{InboxInput, ReplyInput};
-use domain::email::{
-    Automated, Bounce, EmailHeaders, InboundEmail, MailAddress, outbound_message_id, reply_address,
-};
+use domain::email::{Automated, Bounce, EmailHeaders, InboundEmail, MailAddress, outbound_message_id, reply_address};
 use domain::inbox::EmailSettings;
 use domain::{ChannelKind, DeliveryStatus, Inbox, InboxSettings, MessageKind, Status};
 
@@ -78,9 +76,11 @@ async fn addresses_route_to_one_inbox_and_are_taken_once() {
 async fn a_five_message_exchange_threads_and_a_fresh_mail_opens_a_new_conversation() {
     let c = ctx().await;
     let inbox = email_inbox(&c).await;
-    let first = c.app.receive_email(&inbox, mail("a1@example.com", "ana@example.com", "Where is my parcel?")).await.unwrap();
+    let first =
+        c.app.receive_email(&inbox, mail("a1@example.com", "ana@example.com", "Where is my parcel?")).await.unwrap();
     let conv = first.conversation.id;
-    let reply = c.app.reply(&c.owner, conv, ReplyInput { text: "Checking.".into(), ..Default::default() }).await.unwrap();
+    let reply =
+        c.app.reply(&c.owner, conv, ReplyInput { text: "Checking.".into(), ..Default::default() }).await.unwrap();
     let ours = outbound_message_id(reply.id, conv, &inbox.secret, "acme.test");
     // 3: answers our reply by In-Reply-To.
     let mut m3 = mail("a3@example.com", "ana@example.com", "Thanks");
@@ -141,7 +141,8 @@ async fn machine_mail_is_flagged_and_a_bounce_fails_the_reply() {
     let inbox = email_inbox(&c).await;
     let out = c.app.receive_email(&inbox, mail("b1@example.com", "ana@example.com", "Hi")).await.unwrap();
     let conv = out.conversation.id;
-    let reply = c.app.reply(&c.owner, conv, ReplyInput { text: "Hello Ana".into(), ..Default::default() }).await.unwrap();
+    let reply =
+        c.app.reply(&c.owner, conv, ReplyInput { text: "Hello Ana".into(), ..Default::default() }).await.unwrap();
     let mut auto = mail("b2@example.com", "ana@example.com", "I am out of office");
     auto.automated = Some(Automated::AutoReply);
     auto.headers.in_reply_to = vec![outbound_message_id(reply.id, conv, &inbox.secret, "acme.test")];

@@ -76,6 +76,14 @@ pub struct MessageView {
     pub author: String,
     pub author_kind: &'static str,
     pub text: String,
+    /// Quoted history and signature below what the sender wrote (e-mail), shown folded.
+    pub quoted: String,
+    /// `To …, Cc …` for e-mail.
+    pub recipients: Option<String>,
+    /// Sent by a machine: `auto_reply`, `bulk` or `bounce`.
+    pub automated: Option<String>,
+    /// What could not be read from the original (shown to admins).
+    pub problems: Vec<String>,
     pub iso: String,
     pub stamp: String,
     pub delivery: Option<String>,
@@ -107,6 +115,8 @@ pub struct Composer {
     pub attachments: String,
     pub errors: FormErrors,
     pub closed: bool,
+    /// E-mail: others were on the customer's latest mail, so "reply all" is offered.
+    pub can_reply_all: bool,
 }
 
 /// The customer beside the thread.
@@ -167,7 +177,26 @@ fn is_previewable(content_type: &str) -> bool {
     matches!(content_type, "image/png" | "image/jpeg" | "image/gif" | "image/webp")
 }
 
-pub fn message_view(m: &Message, dir: &Directory, contact: &str) -> MessageView {
+/// `To a, b · Cc c` for a mail, or nothing.
+fn recipients(m: &Message) -> Option<String> {
+    let h = m.meta.email.as_ref()?;
+    let list = |v: &[domain::email::MailAddress]| v.iter().map(|a| a.display()).collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    if !h.to.is_empty() {
+        out.push(format!("To {}", list(&h.to)));
+    }
+    if !h.cc.is_empty() {
+        out.push(format!("Cc {}", list(&h.cc)));
+    }
+    (!out.is_empty()).then(|| out.join(" · "))
+}
+
+pub fn message_view(m: &Message, dir: &Directory, contact: &str, admin: bool) -> MessageView {
+    let (body, quoted) = if m.meta.email.is_some() && m.kind == domain::MessageKind::Message {
+        domain::email::split_quoted(&m.text)
+    } else {
+        (m.text.as_str(), "")
+    };
     let (author, author_kind) = match m.author {
         Author::Agent(u) => (dir.user_name(u), "agent"),
         Author::Contact(_) => (contact.to_string(), "contact"),
@@ -179,7 +208,11 @@ pub fn message_view(m: &Message, dir: &Directory, contact: &str) -> MessageView 
         direction: m.direction.to_string(),
         author,
         author_kind,
-        text: m.text.clone(),
+        text: body.to_string(),
+        quoted: quoted.to_string(),
+        recipients: recipients(m),
+        automated: m.meta.automated.map(|a| a.to_string()),
+        problems: if admin { m.meta.problems.clone() } else { Vec::new() },
         iso: iso(m.created_at),
         stamp: stamp(m.created_at),
         delivery: m.delivery_status.map(|d| d.to_string()),
@@ -236,7 +269,7 @@ pub async fn load_thread(state: &Shared, actor: &Actor, c: &Conversation) -> Res
     let contact = state.app.get_contact(actor, c.contact_id).await?.display_name();
     Ok(Thread {
         id: c.id.to_string(),
-        messages: page.items.iter().map(|m| message_view(m, &dir, &contact)).collect(),
+        messages: page.items.iter().map(|m| message_view(m, &dir, &contact, actor.role.can_administer())).collect(),
         truncated: page.next.is_some(),
     })
 }
@@ -293,6 +326,13 @@ pub fn empty_customer(conversation: &Conversation, contact: CustomerView) -> Cus
     }
 }
 
+/// Whether the customer's latest mail had other recipients a reply could copy.
+pub async fn can_reply_all(state: &Shared, actor: &Actor, c: &Conversation) -> Result<bool, UiError> {
+    let page = state.app.list_messages(actor, c.id, None, THREAD_LIMIT).await?;
+    let latest = page.items.iter().rev().find(|m| m.direction == domain::Direction::Inbound);
+    Ok(latest.and_then(|m| m.meta.email.as_ref()).is_some_and(|h| !h.cc.is_empty() || h.to.len() > 1))
+}
+
 pub async fn is_closed(state: &Shared, actor: &Actor, c: &Conversation) -> Result<bool, UiError> {
     let inbox = state.app.get_inbox(actor, c.inbox_id).await?;
     Ok(inbox.status == domain::InboxStatus::Closed)
@@ -328,6 +368,7 @@ async fn page(
             attachments: String::new(),
             errors: FormErrors::none(),
             closed,
+            can_reply_all: can_reply_all(&state, &actor, &c).await?,
         },
         customer: empty_customer(&c, load_customer(&state, &actor, &c).await?),
         mentionable,

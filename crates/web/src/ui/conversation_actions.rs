@@ -5,7 +5,8 @@
 //! redirects back to the conversation.
 
 use super::conversation::{
-    Composer, Customer, conversation_id, empty_customer, is_closed, load_customer, load_header, load_thread,
+    Composer, Customer, can_reply_all, conversation_id, empty_customer, is_closed, load_customer, load_header,
+    load_thread,
 };
 use super::session::is_htmx;
 use super::view::parse_local_time;
@@ -91,6 +92,7 @@ async fn send(
     };
     let c = state.app.get_conversation(&actor, id).await?;
     let closed = is_closed(&state, &actor, &c).await?;
+    let can_reply_all = can_reply_all(&state, &actor, &c).await?;
     let composer = |text: String, attachments: String, errors: FormErrors| Composer {
         id: c.id.to_string(),
         mode: mode.to_string(),
@@ -98,6 +100,7 @@ async fn send(
         attachments,
         errors,
         closed,
+        can_reply_all,
     };
     match result {
         Ok(()) if !is_htmx(&headers) => Ok(Redirect::to(&format!("/conversations/{}", c.id)).into_response()),

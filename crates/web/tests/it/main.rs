@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod contacts;
 mod conversations;
+mod email;
 mod errors;
 mod events;
 mod files;

@@ -67,7 +67,11 @@ impl InboxForm {
             })?
         };
         let url = self.callback_url.trim();
-        Ok(InboxSettings { callback_url: (!url.is_empty()).then(|| url.to_string()), reopen_window_minutes, email: None })
+        Ok(InboxSettings {
+            callback_url: (!url.is_empty()).then(|| url.to_string()),
+            reopen_window_minutes,
+            email: None,
+        })
     }
 }
 
