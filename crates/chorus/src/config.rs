@@ -42,6 +42,24 @@ pub struct Overrides {
     /// The address people and integrations reach Chorus at (default: http://<listen>).
     #[arg(long, env = "CHORUS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Address Chorus's own SMTP listener receives mail on, e.g. `0.0.0.0:25` (default: none).
+    #[arg(long, env = "CHORUS_SMTP_LISTEN", global = true)]
+    pub smtp_listen: Option<String>,
+    /// Largest mail the SMTP listener accepts, in MiB.
+    #[arg(long, env = "CHORUS_SMTP_MAX_MESSAGE_MB", global = true)]
+    pub smtp_max_message_mb: Option<u64>,
+    /// PEM certificate chain for the SMTP listener's STARTTLS (with --smtp-tls-key).
+    #[arg(long, env = "CHORUS_SMTP_TLS_CERT", global = true)]
+    pub smtp_tls_cert: Option<PathBuf>,
+    /// PEM private key for the SMTP listener's STARTTLS.
+    #[arg(long, env = "CHORUS_SMTP_TLS_KEY", global = true)]
+    pub smtp_tls_key: Option<PathBuf>,
+    /// The name the SMTP listener greets with (default: the host of the public URL).
+    #[arg(long, env = "CHORUS_SMTP_HOSTNAME", global = true)]
+    pub smtp_hostname: Option<String>,
+    /// How often IMAP mailboxes are polled (servers with IDLE push sooner), in seconds; 0 turns polling off.
+    #[arg(long, env = "CHORUS_IMAP_POLL_SECONDS", global = true)]
+    pub imap_poll_seconds: Option<u64>,
 }
 
 /// The same settings as read from `chorus.toml`.
@@ -58,6 +76,12 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     log: Option<String>,
     public_url: Option<String>,
+    smtp_listen: Option<String>,
+    smtp_max_message_mb: Option<u64>,
+    smtp_tls_cert: Option<PathBuf>,
+    smtp_tls_key: Option<PathBuf>,
+    smtp_hostname: Option<String>,
+    imap_poll_seconds: Option<u64>,
 }
 
 /// The settings in force.
@@ -73,6 +97,14 @@ pub struct Config {
     pub secure_cookies: bool,
     pub log: String,
     pub public_url: String,
+    /// Where the SMTP listener listens; None: no listener.
+    pub smtp_listen: Option<String>,
+    pub smtp_max_message_bytes: usize,
+    /// STARTTLS certificate and key (both or neither).
+    pub smtp_tls: Option<(PathBuf, PathBuf)>,
+    pub smtp_hostname: String,
+    /// None: IMAP polling is off.
+    pub imap_poll: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -101,7 +133,30 @@ impl Config {
         }
         let listen = o.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let public_url = o.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let smtp_mb = o.smtp_max_message_mb.or(file.smtp_max_message_mb).unwrap_or(25);
+        if smtp_mb == 0 || smtp_mb > 1024 {
+            bail!("smtp_max_message_mb: must be between 1 and 1024");
+        }
+        let smtp_tls =
+            match (o.smtp_tls_cert.clone().or(file.smtp_tls_cert), o.smtp_tls_key.clone().or(file.smtp_tls_key)) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => bail!("smtp_tls_cert and smtp_tls_key: set both for STARTTLS, or neither"),
+            };
+        let smtp_hostname = match o.smtp_hostname.clone().or(file.smtp_hostname) {
+            Some(h) if h.is_empty() || h.contains(|c: char| c.is_whitespace() || c.is_control()) => {
+                bail!("smtp_hostname: {h:?} is not a host name")
+            }
+            Some(h) => h,
+            None => host_of(&public_url),
+        };
+        let imap_seconds = o.imap_poll_seconds.or(file.imap_poll_seconds).unwrap_or(60);
         Ok(Config {
+            smtp_listen: o.smtp_listen.clone().or(file.smtp_listen).filter(|l| !l.is_empty()),
+            smtp_max_message_bytes: (smtp_mb * 1024 * 1024) as usize,
+            smtp_tls,
+            smtp_hostname,
+            imap_poll: (imap_seconds > 0).then(|| std::time::Duration::from_secs(imap_seconds)),
             public_url: public_url.trim_end_matches('/').to_string(),
             listen,
             data_dir,
@@ -114,6 +169,17 @@ impl Config {
             log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
         })
     }
+}
+
+/// The host part of a URL (`https://help.acme.test:8443/x` → `help.acme.test`).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    if host.is_empty() { "localhost".to_string() } else { host.to_string() }
 }
 
 fn read_file(explicit: Option<&Path>) -> Result<FileConfig> {
@@ -144,5 +210,26 @@ mod tests {
         std::fs::write(&file, "colour = \"red\"\n").unwrap();
         let err = format!("{:#}", Config::load(&o).unwrap_err());
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn email_settings_have_defaults_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("chorus.toml");
+        std::fs::write(&file, "public_url = \"https://help.acme.test:8443/\"\nsmtp_listen = \"127.0.0.1:2525\"\n")
+            .unwrap();
+        let o = Overrides { config: Some(file.clone()), ..Default::default() };
+        let c = Config::load(&o).unwrap();
+        assert_eq!(c.smtp_listen.as_deref(), Some("127.0.0.1:2525"));
+        assert_eq!((c.smtp_hostname.as_str(), c.smtp_max_message_bytes), ("help.acme.test", 25 * 1024 * 1024));
+        assert_eq!(c.imap_poll, Some(std::time::Duration::from_secs(60)));
+        assert!(c.smtp_tls.is_none());
+        let off = Overrides { imap_poll_seconds: Some(0), smtp_hostname: Some("mx.acme.test".into()), ..o.clone() };
+        let c = Config::load(&off).unwrap();
+        assert_eq!((c.imap_poll, c.smtp_hostname.as_str()), (None, "mx.acme.test"));
+        let half = Overrides { smtp_tls_cert: Some("cert.pem".into()), ..o.clone() };
+        assert!(format!("{:#}", Config::load(&half).unwrap_err()).contains("smtp_tls_key"));
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_of("http://[::1]:8080/x"), "::1");
     }
 }

@@ -33,7 +33,18 @@ pub async fn run(config: Config, owner_email: &str) -> Result<()> {
     let sender = channels::api::ApiSender::new(std::time::Duration::from_secs(15))?;
     let base = config.public_url.clone();
     let api = channels::api::ApiDeliverer::new(sender, move |a| format!("{base}/api/v1/attachments/{}", a.id));
-    let workers = Workers::new(app.clone()).with_deliverer(ChannelKind::Api, Arc::new(api)).spawn(config.workers);
+    let workers = Workers::new(app.clone())
+        .with_deliverer(ChannelKind::Api, Arc::new(api))
+        .with_deliverer(ChannelKind::Email, Arc::new(channels::email::SmtpSender::new()))
+        .spawn(config.workers);
+    let mut mail_tasks = Vec::new();
+    if let Some(addr) = &config.smtp_listen {
+        mail_tasks.push(start_smtp(&app, &config, addr).await?);
+    }
+    if let Some(interval) = config.imap_poll {
+        let poller = channels::email::ImapPoller::new(app.clone(), interval).context("starting the IMAP poller")?;
+        mail_tasks.push(tokio::spawn(poller.run()));
+    }
     let web_config = web::WebConfig {
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
@@ -49,11 +60,26 @@ pub async fn run(config: Config, owner_email: &str) -> Result<()> {
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving HTTP")?;
-    for w in workers {
+    for w in workers.into_iter().chain(mail_tasks) {
         w.abort();
     }
     app.store().close().await;
     Ok(())
+}
+
+/// Starts Chorus's own SMTP listener on `addr` and says where it listens.
+async fn start_smtp(app: &App, config: &Config, addr: &str) -> Result<tokio::task::JoinHandle<()>> {
+    use channels::email::smtp::{SmtpConfig, SmtpListener, tls_config};
+    let mut smtp = SmtpConfig::new(config.smtp_hostname.clone());
+    smtp.max_message_bytes = config.smtp_max_message_bytes;
+    if let Some((cert, key)) = &config.smtp_tls {
+        smtp.tls = Some(tls_config(cert, key)?);
+    }
+    let starttls = if smtp.tls.is_some() { "with STARTTLS" } else { "without TLS" };
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening for SMTP on {addr}"))?;
+    println!("Receiving mail over SMTP on {} as {} ({starttls})", listener.local_addr()?, smtp.hostname);
+    Ok(tokio::spawn(SmtpListener::new(app.clone(), smtp).run(listener)))
 }
 
 async fn shutdown() {

@@ -12,6 +12,7 @@
 
 mod bounce;
 mod parse;
+mod parts;
 mod render;
 mod reply;
 

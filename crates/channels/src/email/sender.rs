@@ -5,7 +5,7 @@
 //! retries: it says whether a failure is permanent (the relay refused with a 5xx, the inbox
 //! is not set up) or worth another try (4xx, no connection), with the server's words.
 
-use super::codec::{reply, render};
+use super::codec::{render, reply};
 use app::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest};
 use domain::Millis;
 use domain::inbox::{MailServer, Security};
@@ -86,7 +86,8 @@ impl SmtpSender {
         let mut builder =
             builder.port(server.port).timeout(Some(self.timeout)).hello_name(ClientId::Domain(hello.to_string()));
         if let Some(user) = server.username.as_deref().filter(|u| !u.is_empty()) {
-            builder = builder.credentials(Credentials::new(user.to_string(), server.password.clone().unwrap_or_default()));
+            builder =
+                builder.credentials(Credentials::new(user.to_string(), server.password.clone().unwrap_or_default()));
         }
         Ok(builder.build())
     }

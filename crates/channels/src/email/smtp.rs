@@ -32,7 +32,8 @@ pub struct SmtpConfig {
     pub max_message_bytes: usize,
     /// At most this many recipients per message.
     pub max_recipients: usize,
-    /// At most this many connections at once; more are told to come back later.
+    /// At most this many connections at once; more are told to come back later. Each may
+    /// hold one message of `max_message_bytes` in memory, which bounds the listener's.
     pub max_connections: usize,
     /// How long a client may stay silent before the connection is closed.
     pub idle_timeout: Duration,
@@ -42,13 +43,13 @@ pub struct SmtpConfig {
 
 impl SmtpConfig {
     /// Defaults for a listener greeting as `hostname`: 25 MiB messages, 100 recipients,
-    /// 500 connections, five minutes of silence (RFC 5321's server timeout), no TLS.
+    /// 100 connections, five minutes of silence (RFC 5321's server timeout), no TLS.
     pub fn new(hostname: impl Into<String>) -> SmtpConfig {
         SmtpConfig {
             hostname: hostname.into(),
             max_message_bytes: 25 * 1024 * 1024,
             max_recipients: 100,
-            max_connections: 500,
+            max_connections: 100,
             idle_timeout: Duration::from_secs(300),
             tls: None,
         }

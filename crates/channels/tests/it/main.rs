@@ -3,5 +3,6 @@
 
 mod api;
 mod email_codec;
+mod email_imap;
 mod email_send;
 mod email_smtp;

@@ -9,10 +9,10 @@
 //! The data set is the core benchmark's, built once under
 //! `<target>/bench-data/scale-<N>/` and reused by both benchmarks at the same scale.
 
-// The core benchmark's modules, shared rather than copied.
+// The core benchmark's data set, desk, figures and text.
 #[path = "../core/dataset.rs"]
 mod dataset;
-// `desk` and `text` also hold what only the core benchmark's ingest and search use.
+// `desk` and `text` also hold what only the core benchmark's ingest, search and memory use.
 #[allow(dead_code)]
 #[path = "../core/desk.rs"]
 mod desk;

@@ -15,4 +15,5 @@ mod inbound;
 mod openapi;
 mod ui_admin;
 mod ui_contacts;
+mod ui_email_settings;
 mod ui_inbox;

@@ -6,7 +6,8 @@
 //! returned mail or its headers. Some servers (Exim, older qmail setups) send plain text
 //! with `X-Failed-Recipients` instead; those are read too, with less detail.
 
-use super::parse::{clip, content_type};
+use super::parse::clip;
+use super::parts::content_type;
 use domain::email::{Bounce, EmailHeaders};
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
@@ -16,14 +17,13 @@ const MAX_DIAGNOSTIC: usize = 500;
 /// The bounce `message` carries, if it is one. `reached` marks the parts that were read;
 /// `text` is the mail's plain-text body.
 pub(super) fn read(message: &Message<'_>, reached: &[bool], headers: &EmailHeaders, text: &str) -> Option<Bounce> {
-    let parts = || {
-        message.parts.iter().enumerate().filter(|(i, _)| reached.get(*i).copied().unwrap_or(false)).map(|(_, p)| p)
-    };
+    let parts =
+        || message.parts.iter().enumerate().filter(|(i, _)| reached.get(*i).copied().unwrap_or(false)).map(|(_, p)| p);
     let is_report = parts().any(|p| {
         content_type(p) == "multipart/report"
-            && p.content_type()
-                .and_then(|c| c.attribute("report-type"))
-                .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status") || t.eq_ignore_ascii_case("global-delivery-status"))
+            && p.content_type().and_then(|c| c.attribute("report-type")).is_some_and(|t| {
+                t.eq_ignore_ascii_case("delivery-status") || t.eq_ignore_ascii_case("global-delivery-status")
+            })
     });
     let failed_header = message.header_raw("X-Failed-Recipients").map(|v| v.trim().to_string());
     if !is_report && failed_header.is_none() {
@@ -119,8 +119,10 @@ fn status_fields(body: &[u8]) -> StatusFields {
     let field = |block: &[(String, String)], name: &str| {
         block.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
     };
-    let recipients: Vec<&Vec<(String, String)>> =
-        blocks.iter().filter(|b| field(b, "final-recipient").or_else(|| field(b, "original-recipient")).is_some()).collect();
+    let recipients: Vec<&Vec<(String, String)>> = blocks
+        .iter()
+        .filter(|b| field(b, "final-recipient").or_else(|| field(b, "original-recipient")).is_some())
+        .collect();
     let chosen = recipients
         .iter()
         .find(|b| field(b, "action").is_some_and(|a| a.eq_ignore_ascii_case("failed")))

@@ -69,10 +69,11 @@ pub fn reply(
             .find_map(|h| h.reply_to.clone().or_else(|| h.from.clone()))
             .filter(|a| !ours(a))
             .or_else(|| {
-                contact.identities.iter().find(|i| i.kind == IdentityKind::Email).map(|i| MailAddress {
-                    name: contact.name.clone(),
-                    address: i.value.clone(),
-                })
+                contact
+                    .identities
+                    .iter()
+                    .find(|i| i.kind == IdentityKind::Email)
+                    .map(|i| MailAddress { name: contact.name.clone(), address: i.value.clone() })
             });
         to.extend(customer);
     }
@@ -88,8 +89,11 @@ pub fn reply(
     }
 
     let subject = conversation.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("(no subject)");
-    let subject =
-        if subject.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) { subject.to_string() } else { format!("Re: {subject}") };
+    let subject = if subject.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
+        subject.to_string()
+    } else {
+        format!("Re: {subject}")
+    };
 
     Ok(OutboundEmail {
         from: MailAddress { name: Some(name), address: mailbox.clone() },

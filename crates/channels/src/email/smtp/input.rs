@@ -176,7 +176,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Input<S> {
 
     /// Reads a `BDAT` chunk of exactly `size` bytes, appending it to `message` while the
     /// message stays within `max`; returns false once it does not.
-    pub async fn chunk(&mut self, size: usize, message: &mut Vec<u8>, max: usize, timeout: Duration) -> io::Result<bool> {
+    pub async fn chunk(
+        &mut self,
+        size: usize,
+        message: &mut Vec<u8>,
+        max: usize,
+        timeout: Duration,
+    ) -> io::Result<bool> {
         let mut left = size;
         let mut fits = message.len().saturating_add(size) <= max;
         if !fits {
@@ -200,4 +206,86 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Input<S> {
 
 fn timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "the client was silent for too long")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::io::ReadBuf;
+
+    /// A client that sends its bytes `step` at a time, so every split of the stream is seen.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+            let end = (self.at + self.step).min(self.bytes.len()).min(self.at + buf.remaining());
+            let chunk = self.bytes[self.at..end].to_vec();
+            buf.put_slice(&chunk);
+            self.at = end;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Trickle {
+        fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn input(bytes: &[u8], step: usize) -> Input<Trickle> {
+        Input::new(Trickle { bytes: bytes.to_vec(), at: 0, step })
+    }
+
+    const WAIT: Duration = Duration::from_secs(1);
+
+    #[tokio::test]
+    async fn data_ends_only_at_crlf_dot_crlf_and_unstuffs_dots_however_it_is_split() {
+        let sent = b"Subject: x\r\n\r\n..dot\r\nbare\n.\r\nnot the end\r\n...\r\n.\r\nNOOP\r\n";
+        for step in 1..sent.len() {
+            let mut io = input(sent, step);
+            let Ok(Data::Message(m)) = io.data(1000, WAIT).await else { panic!("step {step}: no message") };
+            assert_eq!(m, b"Subject: x\r\n\r\n.dot\r\nbare\n\r\nnot the end\r\n..\r\n", "step {step}");
+            let Ok(Line::Complete(next)) = io.line(100, WAIT).await else { panic!("step {step}: no line") };
+            assert_eq!(next, b"NOOP\r\n", "step {step}: what follows the data stays for the session");
+        }
+    }
+
+    #[tokio::test]
+    async fn oversize_data_is_read_to_its_end_and_lines_are_bounded() {
+        let mut sent = b"x".repeat(5000);
+        sent.extend_from_slice(b"\r\n.\r\n");
+        sent.extend_from_slice(&b"A".repeat(10_000));
+        sent.extend_from_slice(b"\r\nQUIT\r\n");
+        for step in [1, 7, 4096, 100_000] {
+            let mut io = input(&sent, step);
+            assert!(matches!(io.data(1000, WAIT).await, Ok(Data::TooBig)), "step {step}");
+            assert!(matches!(io.line(MAX_COMMAND_LINE, WAIT).await, Ok(Line::TooLong)), "step {step}");
+            let Ok(Line::Complete(quit)) = io.line(MAX_COMMAND_LINE, WAIT).await else { panic!("step {step}") };
+            assert_eq!(quit, b"QUIT\r\n");
+            assert!(io.line(MAX_COMMAND_LINE, WAIT).await.is_err(), "the end of the stream is an error");
+        }
+    }
+
+    #[tokio::test]
+    async fn bdat_chunks_are_exact_and_bounded() {
+        let mut io = input(b"0123456789NOOP\r\n", 3);
+        let mut message = Vec::new();
+        assert!(io.chunk(4, &mut message, 100, WAIT).await.unwrap());
+        assert!(!io.chunk(6, &mut message, 8, WAIT).await.unwrap(), "over the limit");
+        assert!(message.is_empty(), "an oversize message is not kept");
+        let Ok(Line::Complete(next)) = io.line(100, WAIT).await else { panic!("no line") };
+        assert_eq!(next, b"NOOP\r\n");
+    }
 }

@@ -126,7 +126,11 @@ impl<'a> Session<'a> {
         false
     }
 
-    async fn command<S: AsyncRead + AsyncWrite + Unpin>(&mut self, io: &mut Input<S>, request: Request<String>) -> Next {
+    async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut Input<S>,
+        request: Request<String>,
+    ) -> Next {
         let config = &self.shared.config;
         match request {
             Request::Ehlo { host } => {

@@ -1,7 +1,9 @@
 //! Settings › Inboxes: the list, creating one (kind and name, with the API channel's
-//! callback URL and reopen window), and one inbox's page showing the id and secret an
-//! integration needs, where its settings and status (active, sunset, closed) change.
+//! callback URL and reopen window, and an e-mail inbox's addresses and servers), and one
+//! inbox's page showing the id and secret an integration needs (or how mail reaches an
+//! e-mail inbox), where its settings and status (active, sunset, closed) change.
 
+use super::inbox_email::{self, EmailForm};
 use super::{Notice, admin_chrome, admins_only};
 use crate::Shared;
 use crate::ui::view::{parse_id, stamp};
@@ -36,6 +38,8 @@ struct InboxForm {
     reopen_window_minutes: String,
     #[serde(default)]
     status: String,
+    #[serde(flatten)]
+    email: EmailForm,
 }
 
 impl InboxForm {
@@ -43,6 +47,7 @@ impl InboxForm {
         InboxForm {
             kind: ChannelKind::Api.to_string(),
             reopen_window_minutes: InboxSettings::default().reopen_window_minutes.to_string(),
+            email: EmailForm::blank(),
             ..Default::default()
         }
     }
@@ -54,10 +59,13 @@ impl InboxForm {
             callback_url: i.settings.callback_url.clone().unwrap_or_default(),
             reopen_window_minutes: i.settings.reopen_window_minutes.to_string(),
             status: i.status.to_string(),
+            email: EmailForm::of(i.settings.email.as_ref()),
         }
     }
 
-    fn settings(&self) -> Result<InboxSettings, app::Error> {
+    /// The settings typed; the e-mail part counts only for an e-mail inbox (the create form
+    /// shows it whatever the kind chosen).
+    fn settings(&self, kind: ChannelKind) -> Result<InboxSettings, app::Error> {
         let minutes = self.reopen_window_minutes.trim();
         let reopen_window_minutes = if minutes.is_empty() {
             InboxSettings::default().reopen_window_minutes
@@ -70,25 +78,27 @@ impl InboxForm {
         Ok(InboxSettings {
             callback_url: (!url.is_empty()).then(|| url.to_string()),
             reopen_window_minutes,
-            email: None,
+            email: if kind == ChannelKind::Email { Some(self.email.settings()?) } else { None },
         })
     }
 }
 
-/// Settings errors name `settings.<field>`; on this form the field stands alone.
+/// Settings errors name `settings.<field>`; on this form the field stands alone, and the
+/// e-mail part's nested names (`settings.email.smtp.host`) are its inputs' (`smtp_host`).
 fn sort_errors(e: app::Error) -> Result<FormErrors, UiError> {
-    let e = match e {
+    let e = match inbox_email::rename(e) {
         app::Error::Invalid { field, message } => {
             let field = field.strip_prefix("settings.").map(str::to_string).unwrap_or(field);
             app::Error::Invalid { field, message }
         }
         other => other,
     };
-    FormErrors::from_app(e, FIELDS)
+    let fields: Vec<&str> = FIELDS.iter().chain(inbox_email::FIELDS).copied().collect();
+    FormErrors::from_app(e, &fields)
 }
 
 /// (value, selected) pairs for a `<select>`.
-fn options<T: Copy + std::fmt::Display>(all: &[T], chosen: &str) -> Vec<(String, bool)> {
+pub(super) fn options<T: Copy + std::fmt::Display>(all: &[T], chosen: &str) -> Vec<(String, bool)> {
     all.iter().map(|v| (v.to_string(), v.to_string() == chosen)).collect()
 }
 
@@ -108,6 +118,8 @@ struct ListPage {
     form: InboxForm,
     kinds: Vec<(String, bool)>,
     errors: FormErrors,
+    /// False: the e-mail part is a new inbox's, shown for every kind.
+    editing: bool,
 }
 
 async fn list_page(state: &Shared, actor: &Actor, form: InboxForm, errors: FormErrors) -> Result<Response, UiError> {
@@ -125,7 +137,7 @@ async fn list_page(state: &Shared, actor: &Actor, form: InboxForm, errors: FormE
         })
         .collect();
     let kinds = options(ChannelKind::ALL, &form.kind);
-    render(&ListPage { chrome, tab: "inboxes", inboxes, form, kinds, errors })
+    render(&ListPage { chrome, tab: "inboxes", inboxes, form, kinds, errors, editing: false })
 }
 
 async fn list(State(state): State<Shared>, UiActor(actor): UiActor) -> Result<Response, UiError> {
@@ -140,7 +152,7 @@ async fn create(
     admins_only(&actor)?;
     let attempt = async {
         let kind: ChannelKind = form.kind.parse().map_err(app::Error::from)?;
-        let input = InboxInput { kind, name: form.name.clone(), settings: form.settings()? };
+        let input = InboxInput { kind, name: form.name.clone(), settings: form.settings(kind)? };
         state.app.create_inbox(&actor, input).await
     };
     match attempt.await {
@@ -161,10 +173,14 @@ struct InboxPage {
     kind: String,
     secret: String,
     created: String,
+    /// An e-mail inbox's stored addresses, for the Connect card.
+    addresses: Vec<String>,
     form: InboxForm,
     statuses: Vec<(String, bool)>,
     errors: FormErrors,
     saved: bool,
+    /// True: the e-mail part edits stored settings, whose passwords stay when left empty.
+    editing: bool,
 }
 
 async fn inbox_page(
@@ -184,10 +200,12 @@ async fn inbox_page(
         kind: inbox.kind.to_string(),
         secret: inbox.secret.clone(),
         created: stamp(inbox.created_at),
+        addresses: inbox.settings.email.as_ref().map(|e| e.addresses.clone()).unwrap_or_default(),
         form,
         statuses,
         errors,
         saved,
+        editing: true,
     })
 }
 
@@ -212,8 +230,11 @@ async fn update(
     let inbox = state.app.get_inbox(&actor, parse_id::<InboxId>(&id, "inbox")?).await?;
     let attempt = async {
         let status: InboxStatus = form.status.parse().map_err(app::Error::from)?;
-        let patch =
-            InboxPatch { name: Some(form.name.clone()), settings: Some(form.settings()?), status: Some(status) };
+        let patch = InboxPatch {
+            name: Some(form.name.clone()),
+            settings: Some(form.settings(inbox.kind)?),
+            status: Some(status),
+        };
         state.app.update_inbox(&actor, inbox.id, patch).await
     };
     match attempt.await {

@@ -3,6 +3,7 @@
 //! use cases check the role again, so this is about a clear page, not about safety.
 
 mod agents;
+mod inbox_email;
 mod inboxes;
 mod labels;
 mod teams;
