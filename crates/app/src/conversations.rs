@@ -215,6 +215,12 @@ impl App {
         Ok(tx.list_messages(actor.workspace_id, conv.id, cursor, limit).await?)
     }
 
+    /// One message of the caller's workspace.
+    pub async fn get_message(&self, actor: &Actor, id: domain::MessageId) -> Result<Message> {
+        let mut tx = self.store_().read().await?;
+        tx.get_message(actor.workspace_id, id).await?.ok_or(Error::NotFound { what: "message" })
+    }
+
     /// Replies to the customer on the conversation's channel: the message is stored as
     /// queued and a delivery job is enqueued in the same transaction.
     pub async fn reply(&self, actor: &Actor, id: ConversationId, input: ReplyInput) -> Result<Message> {

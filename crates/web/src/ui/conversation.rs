@@ -11,7 +11,7 @@ use app::Actor;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::{Author, Contact, ContactNote, Conversation, ConversationId, DeliveryStatus, Message, Status};
 
@@ -26,6 +26,7 @@ pub fn routes() -> Router<Shared> {
         .route("/conversations/{id}/thread", get(thread))
         .route("/conversations/{id}/header", get(header))
         .route("/conversations/{id}/customer", get(customer))
+        .route("/messages/{id}/html", get(formatted))
         .merge(super::conversation_actions::routes())
 }
 
@@ -84,6 +85,8 @@ pub struct MessageView {
     pub automated: Option<String>,
     /// What could not be read from the original (shown to admins).
     pub problems: Vec<String>,
+    /// The message came with (sanitised) HTML, viewable as a formatted version.
+    pub has_html: bool,
     pub iso: String,
     pub stamp: String,
     pub delivery: Option<String>,
@@ -213,6 +216,7 @@ pub fn message_view(m: &Message, dir: &Directory, contact: &str, admin: bool) ->
         recipients: recipients(m),
         automated: m.meta.automated.map(|a| a.to_string()),
         problems: if admin { m.meta.problems.clone() } else { Vec::new() },
+        has_html: m.html.as_deref().is_some_and(|h| !h.trim().is_empty()),
         iso: iso(m.created_at),
         stamp: stamp(m.created_at),
         delivery: m.delivery_status.map(|d| d.to_string()),
@@ -402,4 +406,41 @@ async fn customer(
 ) -> Result<Response, UiError> {
     let c = state.app.get_conversation(&actor, conversation_id(&id)?).await?;
     render(&empty_customer(&c, load_customer(&state, &actor, &c).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct FormattedQuery {
+    /// `remote` once the agent chose to load remote images.
+    images: Option<String>,
+}
+
+/// A message's HTML as a document of its own, for a sandboxed frame beside the plain text.
+/// The HTML was sanitised on the way in; the policy here is the second wall: no script, no
+/// requests anywhere, and remote images only once the agent asks for them (they tell the
+/// sender the mail was opened, and from where).
+async fn formatted(
+    State(state): State<Shared>,
+    UiActor(actor): UiActor,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<FormattedQuery>,
+) -> Result<Response, UiError> {
+    let m = state.app.get_message(&actor, super::view::parse_id(&id, "message")?).await?;
+    let html = m.html.unwrap_or_default();
+    let images = if q.images.as_deref() == Some("remote") { "img-src * data:" } else { "img-src 'self' data:" };
+    let policy = format!(
+        "default-src 'none'; {images}; style-src 'unsafe-inline'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    );
+    let doc = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\">\
+         <style>body{{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#1b1d23;background:#fff}}img{{max-width:100%}}</style>\
+         </head><body>{html}</body></html>"
+    );
+    let mut res = axum::response::Html(doc).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&policy) {
+        h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(axum::http::header::X_FRAME_OPTIONS, axum::http::HeaderValue::from_static("SAMEORIGIN"));
+    h.insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    Ok(res)
 }

@@ -144,3 +144,34 @@ async fn a_mail_reads_well_in_the_conversation_page() {
     let last = msgs.items().last().unwrap().clone();
     assert_eq!(last["text"], "On its way");
 }
+
+#[tokio::test]
+async fn html_mail_is_shown_in_a_frame_that_blocks_remote_images_until_asked() {
+    let api = TestApi::new().await;
+    let (inbox, _) = email_inbox(&api).await;
+    let mail = "From: ana@example.com\r\nTo: support@acme.test\r\nMessage-ID: <html-1@example.com>\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hello <b>team</b><img src=\"http://198.51.100.7/track.png\"><script>alert(1)</script></p>";
+    let r = api
+        .req(Method::POST, &format!("/api/v1/inboxes/{inbox}/mime"))
+        .raw(mail, Some("message/rfc822"))
+        .send()
+        .await
+        .ok(StatusCode::CREATED);
+    let (conv, msg) = (r.json["conversation"]["id"].as_str().unwrap(), r.json["message"]["id"].as_str().unwrap());
+    let cookie = api.session(OWNER_EMAIL).await;
+    let page = api.get(&format!("/conversations/{conv}")).cookie(&cookie).send().await.ok(StatusCode::OK).text();
+    assert!(page.contains(&format!(r#"src="/messages/{msg}/html""#)), "{page}");
+    assert!(!page.contains("198.51.100.7"), "the page itself never names the remote image");
+    let doc = api.get(&format!("/messages/{msg}/html")).cookie(&cookie).send().await.ok(StatusCode::OK);
+    let csp = doc.headers["content-security-policy"].to_str().unwrap().to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("img-src 'self' data:") && csp.contains("sandbox"),
+        "{csp}"
+    );
+    assert!(doc.text().contains("<b>team</b>") && !doc.text().contains("<script"), "sanitised HTML");
+    let loaded =
+        api.get(&format!("/messages/{msg}/html?images=remote")).cookie(&cookie).send().await.ok(StatusCode::OK);
+    assert!(loaded.headers["content-security-policy"].to_str().unwrap().contains("img-src * data:"));
+    // Another workspace's or a made-up message id: not found.
+    api.get(&format!("/messages/{}/html", uuid::Uuid::now_v7())).cookie(&cookie).send().await.ok(StatusCode::NOT_FOUND);
+}
