@@ -187,31 +187,28 @@ impl Tx {
         for t in terms {
             expr.push_str(&format!(" AND body : \"{t}\"*"));
         }
-        let q = format!(
-            "SELECT rowid, bm25(search_fts, 0.0, 1.0) FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT {CANDIDATES}"
-        );
-        let mut candidates: Vec<(i64, f64)> =
+        // The newest matches only: FTS5 walks the doclists backwards and stops at the limit.
+        // bm25() is left out on purpose: its statistics need every match of every term.
+        let q =
+            format!("SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT {CANDIDATES}");
+        let candidates: Vec<(i64,)> =
             run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(&expr).fetch_all(c).await)?;
-        // bm25 is lower for better matches; ties go to the newer document.
-        candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        candidates.truncate(limit);
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = candidates.iter().map(|(r, _)| r.to_string()).collect::<Vec<_>>().join(",");
+        let ids = candidates.iter().map(|(r,)| r.to_string()).collect::<Vec<_>>().join(",");
         let q = format!(
             "SELECT d.rowid, d.kind, d.ref_id, d.conversation_id, snippet(search_fts, 1, '{START}', '{STOP}', '…', 16) \
              FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid \
              WHERE search_fts MATCH $1 AND search_fts.rowid IN ({ids})"
         );
-        let rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
+        let mut rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
             run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(&expr).fetch_all(c).await)?;
-        let mut ordered = Vec::with_capacity(rows.len());
-        for (rowid, _) in &candidates {
-            if let Some((_, kind, id, conv, snip)) = rows.iter().find(|r| r.0 == *rowid) {
-                ordered.push((kind.clone(), *id, *conv, snip.clone()));
-            }
-        }
+        // Among the candidates: passages where more of the query's words stand close
+        // together first, then the newer document.
+        rows.sort_by_key(|r| (std::cmp::Reverse(r.4.matches(START).count()), std::cmp::Reverse(r.0)));
+        rows.truncate(limit);
+        let ordered = rows.into_iter().map(|(_, kind, id, conv, snip)| (kind, id, conv, snip)).collect();
         Ok(ordered)
     }
 }

@@ -165,7 +165,7 @@ async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, line: &mut
 
 /// Who sent mail `i`: a reply comes from the sender of the mail it answers.
 fn sender(i: usize) -> usize {
-    if i >= REPLY_ONE_IN && i % REPLY_ONE_IN == 0 { i / 2 } else { i }
+    if i >= REPLY_ONE_IN && i.is_multiple_of(REPLY_ONE_IN) { i / 2 } else { i }
 }
 
 /// A small plain-text mail, about the size of a typical support question.
