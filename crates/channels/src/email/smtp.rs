@@ -199,8 +199,11 @@ pub(crate) async fn parse_guarded(bytes: Vec<u8>) -> Option<InboundEmail> {
 }
 
 fn unreadable(raw: Vec<u8>) -> InboundEmail {
+    use sha2::{Digest, Sha256};
+    // Named by its content, so the same unreadable mail delivered twice is still one.
+    let message_id = format!("unreadable.{}@chorus.invalid", hex::encode(Sha256::digest(&raw)));
     InboundEmail {
-        headers: Default::default(),
+        headers: domain::email::EmailHeaders { message_id, ..Default::default() },
         subject: None,
         text: String::new(),
         html: None,

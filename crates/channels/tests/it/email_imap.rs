@@ -8,7 +8,7 @@
 
 use crate::email_smtp::{Desk, desk, python};
 use app::{App, AppConfig, SystemClock};
-use chorus_channels::email::imap::{ImapPoller, poll_once, poll_once_with};
+use chorus_channels::email::imap::{ImapPoller, PollError, poll_once, poll_once_with};
 use domain::Inbox;
 use domain::inbox::{ImapSettings, Security};
 use std::path::{Path, PathBuf};
@@ -242,6 +242,14 @@ async fn a_renumbered_mailbox_is_read_again_without_duplicates() {
     assert_eq!(message_count(&d).await, 1);
     let state = d.app.channel_state(&inbox).await.unwrap().expect("saved");
     assert_ne!(state["uidvalidity"], 1, "the new UIDVALIDITY is saved: {state}");
+
+    // A wrong password is an error to log and retry, naming the login but not the password.
+    let mut wrong = dovecot.settings(Security::None, None);
+    wrong.password = "not-the-password".into();
+    let inbox = polled(&d, wrong).await;
+    let err = poll_once(&d.app, &inbox).await.expect_err("login refused");
+    assert!(matches!(err, PollError::Login { .. }), "{err}");
+    assert!(err.to_string().contains("support") && !err.to_string().contains("not-the-password"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
