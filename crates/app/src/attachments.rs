@@ -34,8 +34,10 @@ impl App {
         self.store_attachment_in(actor.workspace_id, filename, content_type, bytes).await
     }
 
-    /// Stores a file for a workspace (channels store what customers send).
-    pub async fn store_attachment_in(
+    /// Writes a file's bytes and describes it, without recording it yet: a channel that
+    /// receives many messages records the rows inside the message's own transaction
+    /// ([`crate::Routing::files`]) instead of one write transaction per file.
+    pub(crate) async fn prepare_attachment(
         &self,
         ws: WorkspaceId,
         filename: &str,
@@ -49,7 +51,7 @@ impl App {
         let filename = clean_filename(filename)?;
         let content_type = clean_content_type(content_type)?;
         let sha256 = self.inner.blobs.put(bytes).await?;
-        let a = Attachment {
+        Ok(Attachment {
             id: AttachmentId::new(),
             workspace_id: ws,
             message_id: None,
@@ -58,7 +60,18 @@ impl App {
             size: bytes.len() as i64,
             sha256,
             created_at: self.now(),
-        };
+        })
+    }
+
+    /// Stores a file for a workspace (channels store what customers send).
+    pub async fn store_attachment_in(
+        &self,
+        ws: WorkspaceId,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<Attachment> {
+        let a = self.prepare_attachment(ws, filename, content_type, bytes).await?;
         let mut tx = self.store_().write().await?;
         tx.insert_attachment(&a).await?;
         tx.commit().await?;

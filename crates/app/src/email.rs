@@ -86,17 +86,19 @@ impl App {
             return Ok(outcome);
         }
         let mut problems = mail.problems.clone();
-        let mut attachments = Vec::with_capacity(mail.parts.len() + 1);
-        match self.store_attachment_in(ws, "message.eml", "message/rfc822", &mail.raw).await {
-            Ok(a) => attachments.push(a.id),
+        // The files are written now and recorded with the message, in one transaction.
+        let mut files = Vec::with_capacity(mail.parts.len() + 1);
+        match self.prepare_attachment(ws, "message.eml", "message/rfc822", &mail.raw).await {
+            Ok(a) => files.push(a),
             Err(e) => problems.push(format!("the original mail could not be kept: {e}")),
         }
         for part in &mail.parts {
-            match self.store_attachment_in(ws, &part.filename, &part.content_type, &part.bytes).await {
-                Ok(a) => attachments.push(a.id),
+            match self.prepare_attachment(ws, &part.filename, &part.content_type, &part.bytes).await {
+                Ok(a) => files.push(a),
                 Err(e) => problems.push(format!("the attachment {:?} was not kept: {e}", part.filename)),
             }
         }
+        let attachments = files.iter().map(|f| f.id).collect();
         let threading = self.email_threading(ws, inbox, &mail).await?;
         let (from, also_known_as) = sender_identities(&mail.headers, &mut problems);
         let mut text = mail.text.clone();
@@ -124,6 +126,7 @@ impl App {
                 threading,
                 also_known_as,
                 meta: MessageMeta { email: Some(mail.headers.clone()), automated: mail.automated, problems },
+                files,
             },
         };
         let outcome = self.receive_inbound(ws, input).await?;

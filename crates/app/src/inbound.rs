@@ -48,6 +48,9 @@ pub struct Routing {
     pub also_known_as: Vec<Identity>,
     /// What the channel recorded beside the message.
     pub meta: MessageMeta,
+    /// Files the channel wrote but has not recorded: recorded with the message, in its
+    /// transaction (their ids must also be in [`Inbound::attachments`]).
+    pub files: Vec<domain::Attachment>,
 }
 
 /// Which conversation an inbound message joins.
@@ -207,6 +210,9 @@ impl App {
                 c
             }
         };
+        for file in &input.routing.files {
+            tx.insert_attachment(file).await?;
+        }
         let attachments = self.claim_attachments(tx, ws, &input.attachments).await?;
         let message = Message {
             id: MessageId::new(),
