@@ -75,10 +75,17 @@ async fn ensure_inboxes(app: &App, owner: &Actor) -> Result<Vec<domain::Inbox>> 
     for (kind, name) in wanted {
         match existing.iter().find(|i| i.name == name) {
             Some(i) => out.push(i.clone()),
-            None => out.push(
-                app.create_inbox(owner, InboxInput { kind, name: name.into(), settings: InboxSettings::default() })
-                    .await?,
-            ),
+            None => {
+                let mut settings = InboxSettings::default();
+                if kind == ChannelKind::Email {
+                    // Addresses are unique across workspaces: one per demo workspace.
+                    let tag = &owner.workspace_id.0.simple().to_string()[..12];
+                    let addresses = vec![format!("support.{tag}@example.com")];
+                    let from_name = Some("Demo support".to_string());
+                    settings.email = Some(domain::inbox::EmailSettings { addresses, from_name, ..Default::default() });
+                }
+                out.push(app.create_inbox(owner, InboxInput { kind, name: name.into(), settings }).await?)
+            }
         }
     }
     Ok(out)

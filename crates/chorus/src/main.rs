@@ -1,9 +1,10 @@
 //! `chorus`: the binary. Parses the configuration once, opens the store, and runs a
 //! command: `serve` (HTTP API, live events, background workers), `migrate`, `user create`,
-//! `demo` and `backup`.
+//! `inbox list|create|set`, `demo` and `backup`.
 
 mod config;
 mod demo;
+mod inbox_cli;
 mod serve;
 
 use anyhow::{Context, Result, bail};
@@ -37,6 +38,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage inboxes (channels): list, create, configure.
+    Inbox {
+        #[command(subcommand)]
+        command: inbox_cli::InboxCommand,
     },
     /// Fill a workspace with realistic contacts and conversations on every channel.
     Demo {
@@ -148,6 +154,10 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let m = app.create_member(&Actor::system(ws), input).await?;
             println!("Created {} <{}> as {} in workspace {ws}.", m.user.name, m.user.email, m.role);
             Ok(())
+        }
+        Command::Inbox { command } => {
+            let app = open_app(&config).await?;
+            inbox_cli::run(&app, command).await
         }
         Command::Demo { contacts } => {
             if contacts == 0 {

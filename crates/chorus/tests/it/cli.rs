@@ -73,6 +73,51 @@ fn first_start_user_create_demo_and_backup() {
     assert_eq!(bad_config.status.code(), Some(2));
 }
 
+#[test]
+fn email_inboxes_are_set_up_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = chorus(dir.path()).args(args).env("CHORUS_PASSWORD", "whatever12").output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A workspace must exist first.
+    let (ok, _, err) = run(&["inbox", "list"]);
+    assert!(!ok && err.contains("no workspace"), "{err}");
+    assert!(run(&["demo", "--contacts", "1"]).0);
+    let settings = r#"{"email": {"addresses": ["Support@Acme.test"], "from_name": "Acme",
+        "smtp": {"host": "smtp.acme.test", "port": 587, "security": "starttls", "username": "u", "password": "p"}}}"#;
+    let file = dir.path().join("settings.json");
+    std::fs::write(&file, settings).unwrap();
+    let (ok, out, err) = run(&[
+        "inbox",
+        "create",
+        "--kind",
+        "email",
+        "--name",
+        "Support mail",
+        "--settings-file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let id = out.split_whitespace().nth(2).unwrap().to_string();
+    let (ok, out, _) = run(&["inbox", "list"]);
+    assert!(ok && out.contains("support@acme.test") && out.contains("Support mail"), "{out}");
+    let (ok, out, err) = run(&["inbox", "set", &id, "--status", "sunset"]);
+    assert!(ok && out.contains("sunset"), "{out}{err}");
+    // Bad input names what is wrong.
+    let (ok, _, err) =
+        run(&["inbox", "create", "--kind", "email", "--name", "X", "--settings", r#"{"email": {"addresses": []}}"#]);
+    assert!(!ok && err.contains("addresses"), "{err}");
+    let (ok, _, err) = run(&["inbox", "create", "--kind", "email", "--name", "X", "--settings", "{not json"]);
+    assert!(!ok && err.contains("--settings"), "{err}");
+    let (ok, _, err) = run(&["inbox", "set", &id]);
+    assert!(!ok && err.contains("nothing to change"), "{err}");
+}
+
 trait OutputText {
     fn wait_with_output_ref(&mut self) -> String;
 }
