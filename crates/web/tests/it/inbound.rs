@@ -137,7 +137,10 @@ async fn inbound_checks_its_input() {
     let r = api.post(&url, json!({"from": {"kind": "email", "value": "a@example.com"}, "text": "hi"})).send().await;
     assert_eq!(r.err(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").json["field"], "provider_message_id");
     let email = api
-        .post("/api/v1/inboxes", json!({"kind": "email", "name": "Mail"}))
+        .post(
+            "/api/v1/inboxes",
+            json!({"kind": "email", "name": "Mail", "settings": {"email": {"addresses": ["mail@acme.test"]}}}),
+        )
         .send()
         .await
         .ok(StatusCode::CREATED)

@@ -31,6 +31,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/inboxes/{id}"),
     ("patch", "/api/v1/inboxes/{id}"),
     ("post", "/api/v1/inboxes/{id}/messages"),
+    ("post", "/api/v1/inboxes/{id}/mime"),
     ("get", "/api/v1/contacts"),
     ("post", "/api/v1/contacts"),
     ("get", "/api/v1/contacts/{id}"),

@@ -210,7 +210,7 @@ impl<'a> Session<'a> {
             | Request::Etrn { .. }
             | Request::Atrn { .. }
             | Request::Burl { .. } => {
-                io.reply("502 5.5.1 Command not implemented\r\n");
+                io.reply("502 5.5.1 This server does not offer that command\r\n");
                 return self.error(io);
             }
         }
