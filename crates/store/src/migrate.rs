@@ -9,6 +9,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (2, "inbox ui", include_str!("../migrations/sqlite/0002_inbox_ui.sql")),
     (3, "email", include_str!("../migrations/sqlite/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/sqlite/0004_contact_index.sql")),
+    (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
 ];
 
 /// (version, description, SQL) for PostgreSQL.
@@ -17,6 +18,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (2, "inbox ui", include_str!("../migrations/postgres/0002_inbox_ui.sql")),
     (3, "email", include_str!("../migrations/postgres/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/postgres/0004_contact_index.sql")),
+    (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
 ];
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
