@@ -82,9 +82,10 @@ impl App {
     pub async fn receive_email(&self, inbox: &Inbox, mail: InboundEmail) -> Result<InboundOutcome> {
         let ws = inbox.workspace_id;
         let pid = provider_id(&mail.headers.message_id);
-        if let Some(outcome) = self.already_received(ws, inbox, &pid).await? {
-            return Ok(outcome);
-        }
+        let threading = match self.email_lookup(ws, inbox, &pid, &mail).await? {
+            Lookup::Duplicate(outcome) => return Ok(outcome),
+            Lookup::New(threading) => threading,
+        };
         let mut problems = mail.problems.clone();
         // The files are written now and recorded with the message, in one transaction.
         let mut files = Vec::with_capacity(mail.parts.len() + 1);
@@ -99,7 +100,6 @@ impl App {
             }
         }
         let attachments = files.iter().map(|f| f.id).collect();
-        let threading = self.email_threading(ws, inbox, &mail).await?;
         let (from, also_known_as) = sender_identities(&mail.headers, &mut problems);
         let mut text = mail.text.clone();
         if text.len() > domain::message::MAX_TEXT {
@@ -138,17 +138,16 @@ impl App {
         Ok(outcome)
     }
 
-    async fn already_received(&self, ws: WorkspaceId, inbox: &Inbox, pid: &str) -> Result<Option<InboundOutcome>> {
-        let mut tx = self.store_().read().await?;
-        let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await? else { return Ok(None) };
-        let conversation = self.load_conversation(&mut tx, ws, message.conversation_id).await?;
-        Ok(Some(InboundOutcome { message, conversation, duplicate: true }))
-    }
-
-    /// Which conversation a mail joins: one our reply token vouches for (in the referenced
+    /// One read for a mail before anything is written: whether it was received before, and
+    /// which conversation it joins — one our reply token vouches for (in the referenced
     /// Message-IDs or the address it was sent to), else the one holding a message it
     /// answers, else a new one.
-    async fn email_threading(&self, ws: WorkspaceId, inbox: &Inbox, mail: &InboundEmail) -> Result<Threading> {
+    async fn email_lookup(&self, ws: WorkspaceId, inbox: &Inbox, pid: &str, mail: &InboundEmail) -> Result<Lookup> {
+        let mut tx = self.store_().read().await?;
+        if let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await? {
+            let conversation = self.load_conversation(&mut tx, ws, message.conversation_id).await?;
+            return Ok(Lookup::Duplicate(InboundOutcome { message, conversation, duplicate: true }));
+        }
         let h = &mail.headers;
         let returned = mail.bounce.as_ref().and_then(|b| b.original_message_id.as_deref());
         let ids: Vec<&str> =
@@ -156,16 +155,15 @@ impl App {
         let addresses = h.to.iter().chain(&h.cc).map(|a| a.address.as_str());
         for candidate in ids.iter().copied().chain(addresses) {
             if let Some(conv) = conversation_from_token(candidate, &inbox.secret) {
-                return Ok(Threading::Into(conv));
+                return Ok(Lookup::New(Threading::Into(conv)));
             }
         }
-        let mut tx = self.store_().read().await?;
         for id in ids {
             if let Some(m) = tx.message_by_provider_id(ws, inbox.id, &provider_id(id)).await? {
-                return Ok(Threading::Into(m.conversation_id));
+                return Ok(Lookup::New(Threading::Into(m.conversation_id)));
             }
         }
-        Ok(Threading::New)
+        Ok(Lookup::New(Threading::New))
     }
 
     /// A bounce marks the reply it returns as failed, with the remote server's words.
@@ -197,6 +195,14 @@ impl App {
         };
         self.commit(tx, ws, vec![event]).await
     }
+}
+
+/// What is known about a mail before it is written.
+enum Lookup {
+    /// Received before: the message stored then.
+    Duplicate(InboundOutcome),
+    /// New: the conversation it joins.
+    New(Threading),
 }
 
 /// The contact identity of a mail's sender (From, else Reply-To, else the one "unknown

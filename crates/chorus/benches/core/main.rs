@@ -31,6 +31,9 @@ use std::time::Instant;
 fn main() -> Result<()> {
     // reqwest is built without a default TLS provider; ring is the one compiled in.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // Errors inside the served router are logged (a failed request names its request id).
+    let filter = std::env::var("CHORUS_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).try_init();
     let settings = Settings::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(settings))
