@@ -197,13 +197,15 @@ impl Tx {
             return Ok(Vec::new());
         }
         let ids = candidates.iter().map(|(r,)| r.to_string()).collect::<Vec<_>>().join(",");
-        let q = format!(
-            "SELECT d.rowid, d.kind, d.ref_id, d.conversation_id, snippet(search_fts, 1, '{START}', '{STOP}', '…', 16) \
-             FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid \
-             WHERE search_fts MATCH $1 AND search_fts.rowid IN ({ids})"
-        );
-        let mut rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
-            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(&expr).fetch_all(c).await)?;
+        // Snippets are cut here from the stored text: FTS5's snippet() would evaluate the
+        // whole query again, over every match of a common word, to find 200 rows.
+        let q = format!("SELECT rowid, kind, ref_id, conversation_id, body FROM search_docs WHERE rowid IN ({ids})");
+        let docs: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).fetch_all(c).await)?;
+        let mut rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> = docs
+            .into_iter()
+            .map(|(rowid, kind, id, conv, body)| (rowid, kind, id, conv, snippet(&body, terms)))
+            .collect();
         // Among the candidates: passages where more of the query's words stand close
         // together first, then the newer document.
         rows.sort_by_key(|r| (std::cmp::Reverse(r.4.matches(START).count()), std::cmp::Reverse(r.0)));
@@ -213,9 +215,74 @@ impl Tx {
     }
 }
 
+/// Words of context in a snippet.
+const SNIPPET_WORDS: usize = 16;
+
+/// A passage of `body` around the first word matching a query term (as a prefix, ignoring
+/// case), with every matching word between the START and STOP markers.
+fn snippet(body: &str, terms: &[String]) -> String {
+    // (start, end) byte offsets of each word.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, ch) in body.char_indices() {
+        match (ch.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, body.len()));
+    }
+    let hit = |w: &(usize, usize)| {
+        let word = body[w.0..w.1].to_lowercase();
+        terms.iter().any(|t| word.starts_with(t.as_str()))
+    };
+    let first = words.iter().position(hit).unwrap_or(0);
+    let from = first.saturating_sub(4);
+    let to = (from + SNIPPET_WORDS).min(words.len());
+    let Some(&(begin, _)) = words.get(from) else { return String::new() };
+    let end = words.get(to.saturating_sub(1)).map(|w| w.1).unwrap_or(body.len());
+    let mut out = String::with_capacity(end - begin + 16);
+    if from > 0 {
+        out.push('…');
+    }
+    let mut at = begin;
+    for w in &words[from..to] {
+        out.push_str(&body[at..w.0]);
+        if hit(w) {
+            out.push(START);
+            out.push_str(&body[w.0..w.1]);
+            out.push(STOP);
+        } else {
+            out.push_str(&body[w.0..w.1]);
+        }
+        at = w.1;
+    }
+    if to < words.len() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_mark_every_matching_word_around_the_first() {
+        let terms = vec!["parc".to_string()];
+        let s = snippet("Hello, where is my Parcel? The parcel never came.", &terms);
+        assert_eq!(s, format!("Hello, where is my {START}Parcel{STOP}? The {START}parcel{STOP} never came"));
+        let long = format!("{} order {}", "word ".repeat(30), "tail ".repeat(30));
+        let s = snippet(&long, &["order".to_string()]);
+        assert!(s.starts_with('…') && s.ends_with('…') && s.contains(&format!("{START}order{STOP}")), "{s}");
+        assert_eq!(snippet("", &terms), "");
+        assert_eq!(snippet("ünïcode ÜBER", &["über".to_string()]), format!("ünïcode {START}ÜBER{STOP}"));
+    }
 
     #[test]
     fn terms_are_words_only() {
