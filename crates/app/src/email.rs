@@ -83,7 +83,7 @@ impl App {
         let ws = inbox.workspace_id;
         let pid = provider_id(&mail.headers.message_id);
         let threading = match self.email_lookup(ws, inbox, &pid, &mail).await? {
-            Lookup::Duplicate(outcome) => return Ok(outcome),
+            Lookup::Duplicate(outcome) => return Ok(*outcome),
             Lookup::New(threading) => threading,
         };
         let mut problems = mail.problems.clone();
@@ -146,7 +146,7 @@ impl App {
         let mut tx = self.store_().read().await?;
         if let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await? {
             let conversation = self.load_conversation(&mut tx, ws, message.conversation_id).await?;
-            return Ok(Lookup::Duplicate(InboundOutcome { message, conversation, duplicate: true }));
+            return Ok(Lookup::Duplicate(Box::new(InboundOutcome { message, conversation, duplicate: true })));
         }
         let h = &mail.headers;
         let returned = mail.bounce.as_ref().and_then(|b| b.original_message_id.as_deref());
@@ -200,7 +200,7 @@ impl App {
 /// What is known about a mail before it is written.
 enum Lookup {
     /// Received before: the message stored then.
-    Duplicate(InboundOutcome),
+    Duplicate(Box<InboundOutcome>),
     /// New: the conversation it joins.
     New(Threading),
 }
