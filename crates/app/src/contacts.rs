@@ -141,6 +141,37 @@ impl App {
         Ok(contact)
     }
 
+    /// Sets one custom attribute to a text value, or removes it with `None`, leaving the
+    /// others as they are. Read and written in one transaction, so two teammates editing
+    /// different attributes at once both keep their change. A bad key or value is reported
+    /// on the field `key`.
+    pub async fn set_contact_attribute(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<Contact> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::invalid("key", "give the attribute a name, like plan"));
+        }
+        let mut tx = self.store_().write().await?;
+        let mut contact = self.load_contact(&mut tx, actor.workspace_id, id).await?;
+        match value {
+            Some(v) => contact.attributes.insert(key.to_string(), Value::String(v.trim().to_string())),
+            None => contact.attributes.remove(key),
+        };
+        validate_attributes(&contact.attributes).map_err(|e| match e {
+            domain::DomainError::Invalid { message, .. } => Error::invalid("key", message),
+        })?;
+        contact.updated_at = self.now();
+        tx.update_contact(&contact).await?;
+        index_contact(&mut tx, &contact).await?;
+        self.commit(tx, actor.workspace_id, vec![contact_event(EventKind::ContactUpdated, &contact)]).await?;
+        Ok(contact)
+    }
+
     /// Gives a contact another way to reach them.
     pub async fn add_identity(&self, actor: &Actor, id: ContactId, kind: IdentityKind, value: &str) -> Result<Contact> {
         let identity = Identity::parse(kind, value)?;

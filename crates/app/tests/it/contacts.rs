@@ -81,3 +81,16 @@ async fn identities_are_normalised_and_unique() {
         .unwrap();
     assert_eq!(patched.name.as_deref(), Some("Bea"));
 }
+
+#[tokio::test]
+async fn one_attribute_changes_without_touching_the_others() {
+    let t = ctx().await;
+    let contact = t.receive("ana@example.com", Some("a-1"), "hi").await.conversation.contact_id;
+    t.app.set_contact_attribute(&t.owner, contact, " plan ", Some(" Pro ")).await.unwrap();
+    t.app.set_contact_attribute(&t.owner, contact, "city", Some("Tartu")).await.unwrap();
+    let c = t.app.set_contact_attribute(&t.owner, contact, "plan", None).await.unwrap();
+    assert_eq!(c.attributes.len(), 1);
+    assert_eq!(c.attributes["city"], "Tartu");
+    let err = t.app.set_contact_attribute(&t.owner, contact, "  ", Some("x")).await.unwrap_err();
+    assert!(matches!(err, app::Error::Invalid { ref field, .. } if field == "key"), "{err:?}");
+}

@@ -107,6 +107,8 @@ pub struct Thread {
     pub id: String,
     pub messages: Vec<MessageView>,
     pub truncated: bool,
+    /// E-mail: others were on the customer's latest mail (offered to the composer).
+    pub can_reply_all: bool,
 }
 
 #[derive(Template)]
@@ -234,8 +236,24 @@ pub fn message_view(m: &Message, dir: &Directory, contact: &str, admin: bool) ->
     }
 }
 
-pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation) -> Result<Header, UiError> {
-    let dir = Directory::load(state, actor).await?;
+/// What every part of the page reads, loaded once per request: the names behind the ids
+/// (teammates, inboxes) and the customer.
+pub struct Context {
+    pub dir: Directory,
+    pub contact: Contact,
+}
+
+impl Context {
+    pub async fn load(state: &Shared, actor: &Actor, c: &Conversation) -> Result<Context, UiError> {
+        Ok(Context {
+            dir: Directory::load(state, actor).await?,
+            contact: state.app.get_contact(actor, c.contact_id).await?,
+        })
+    }
+}
+
+pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation, ctx: &Context) -> Result<Header, UiError> {
+    let dir = &ctx.dir;
     let teams = state.app.list_teams(actor).await?;
     let labels = state.app.list_labels(actor).await?;
     let now = state.app.now();
@@ -245,7 +263,7 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation) -> Res
         id: c.id.to_string(),
         number: c.number,
         subject: c.subject.clone().unwrap_or_default(),
-        contact: state.app.get_contact(actor, c.contact_id).await?.display_name(),
+        contact: ctx.contact.display_name(),
         status: c.status.to_string(),
         resolved: c.status == Status::Resolved,
         snoozed_until: c.snoozed_until.map(stamp),
@@ -267,22 +285,27 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation) -> Res
     Ok(Header { conv, choices })
 }
 
-pub async fn load_thread(state: &Shared, actor: &Actor, c: &Conversation) -> Result<Thread, UiError> {
+pub async fn load_thread(state: &Shared, actor: &Actor, c: &Conversation, ctx: &Context) -> Result<Thread, UiError> {
     let page = state.app.list_messages(actor, c.id, None, THREAD_LIMIT).await?;
-    let dir = Directory::load(state, actor).await?;
-    let contact = state.app.get_contact(actor, c.contact_id).await?.display_name();
+    let contact = ctx.contact.display_name();
+    let admin = actor.role.can_administer();
     Ok(Thread {
         id: c.id.to_string(),
-        messages: page.items.iter().map(|m| message_view(m, &dir, &contact, actor.role.can_administer())).collect(),
+        messages: page.items.iter().map(|m| message_view(m, &ctx.dir, &contact, admin)).collect(),
         truncated: page.next.is_some(),
+        can_reply_all: others_on_latest_mail(&page.items),
     })
 }
 
-pub async fn load_customer(state: &Shared, actor: &Actor, c: &Conversation) -> Result<CustomerView, UiError> {
-    let contact: Contact = state.app.get_contact(actor, c.contact_id).await?;
+pub async fn load_customer(
+    state: &Shared,
+    actor: &Actor,
+    c: &Conversation,
+    ctx: &Context,
+) -> Result<CustomerView, UiError> {
+    let (contact, dir) = (&ctx.contact, &ctx.dir);
     let notes: Vec<ContactNote> = state.app.list_contact_notes(actor, contact.id).await?;
     let history = state.app.contact_conversations(actor, contact.id, None, TIMELINE_LIMIT).await?;
-    let dir = Directory::load(state, actor).await?;
     let now = state.app.now();
     Ok(CustomerView {
         id: contact.id.to_string(),
@@ -331,10 +354,9 @@ pub fn empty_customer(conversation: &Conversation, contact: CustomerView) -> Cus
 }
 
 /// Whether the customer's latest mail had other recipients a reply could copy.
-pub async fn can_reply_all(state: &Shared, actor: &Actor, c: &Conversation) -> Result<bool, UiError> {
-    let page = state.app.list_messages(actor, c.id, None, THREAD_LIMIT).await?;
-    let latest = page.items.iter().rev().find(|m| m.direction == domain::Direction::Inbound);
-    Ok(latest.and_then(|m| m.meta.email.as_ref()).is_some_and(|h| !h.cc.is_empty() || h.to.len() > 1))
+fn others_on_latest_mail(thread: &[Message]) -> bool {
+    let latest = thread.iter().rev().find(|m| m.direction == domain::Direction::Inbound);
+    latest.and_then(|m| m.meta.email.as_ref()).is_some_and(|h| !h.cc.is_empty() || h.to.len() > 1)
 }
 
 pub async fn is_closed(state: &Shared, actor: &Actor, c: &Conversation) -> Result<bool, UiError> {
@@ -353,18 +375,19 @@ async fn page(
     // Teammates learn at once that someone opened it; the page keeps saying so while open.
     state.app.announce_presence(&actor, id, false).await?;
     let chrome = Chrome::load(&state, &actor, "conversation").await?;
-    let dir = Directory::load(&state, &actor).await?;
-    let mentionable = dir
+    let ctx = Context::load(&state, &actor, &c).await?;
+    let mentionable = ctx
+        .dir
         .active_members()
         .iter()
         .filter(|m| m.user.id != actor.user_id)
         .map(|m| (m.user.handle().to_string(), m.user.name.clone()))
         .collect();
     let closed = is_closed(&state, &actor, &c).await?;
+    let thread = load_thread(&state, &actor, &c, &ctx).await?;
     render(&ConversationPage {
         chrome,
-        header: load_header(&state, &actor, &c).await?,
-        thread: load_thread(&state, &actor, &c).await?,
+        header: load_header(&state, &actor, &c, &ctx).await?,
         composer: Composer {
             id: c.id.to_string(),
             mode: "reply".into(),
@@ -372,9 +395,10 @@ async fn page(
             attachments: String::new(),
             errors: FormErrors::none(),
             closed,
-            can_reply_all: can_reply_all(&state, &actor, &c).await?,
+            can_reply_all: thread.can_reply_all,
         },
-        customer: empty_customer(&c, load_customer(&state, &actor, &c).await?),
+        thread,
+        customer: empty_customer(&c, load_customer(&state, &actor, &c, &ctx).await?),
         mentionable,
     })
 }
@@ -387,7 +411,8 @@ async fn thread(
     let c = state.app.get_conversation(&actor, conversation_id(&id)?).await?;
     // The agent has the conversation open, so what just arrived counts as seen.
     state.app.mark_conversation_seen(&actor, c.id).await?;
-    render(&load_thread(&state, &actor, &c).await?)
+    let ctx = Context::load(&state, &actor, &c).await?;
+    render(&load_thread(&state, &actor, &c, &ctx).await?)
 }
 
 async fn header(
@@ -396,7 +421,8 @@ async fn header(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let c = state.app.get_conversation(&actor, conversation_id(&id)?).await?;
-    render(&load_header(&state, &actor, &c).await?)
+    let ctx = Context::load(&state, &actor, &c).await?;
+    render(&load_header(&state, &actor, &c, &ctx).await?)
 }
 
 async fn customer(
@@ -405,7 +431,8 @@ async fn customer(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let c = state.app.get_conversation(&actor, conversation_id(&id)?).await?;
-    render(&empty_customer(&c, load_customer(&state, &actor, &c).await?))
+    let ctx = Context::load(&state, &actor, &c).await?;
+    render(&empty_customer(&c, load_customer(&state, &actor, &c, &ctx).await?))
 }
 
 #[derive(serde::Deserialize)]

@@ -5,14 +5,13 @@
 //! redirects back to the conversation.
 
 use super::conversation::{
-    Composer, Customer, can_reply_all, conversation_id, empty_customer, is_closed, load_customer, load_header,
-    load_thread,
+    Composer, Context, Customer, conversation_id, empty_customer, is_closed, load_customer, load_header, load_thread,
 };
 use super::session::is_htmx;
 use super::view::parse_local_time;
 use super::{FormErrors, UiActor, UiError};
 use crate::Shared;
-use app::{Actor, ContactPatch, ReplyInput};
+use app::{Actor, ReplyInput};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -53,8 +52,9 @@ async fn changed(state: &Shared, actor: &Actor, headers: &HeaderMap, c: &Convers
     if !is_htmx(headers) {
         return Ok(Redirect::to(&format!("/conversations/{}", c.id)).into_response());
     }
-    let header = load_header(state, actor, c).await?.render()?;
-    let thread = load_thread(state, actor, c).await?.render()?;
+    let ctx = Context::load(state, actor, c).await?;
+    let header = load_header(state, actor, c, &ctx).await?.render()?;
+    let thread = load_thread(state, actor, c, &ctx).await?.render()?;
     Ok(Html(format!("{header}{}", oob(thread))).into_response())
 }
 
@@ -92,7 +92,9 @@ async fn send(
     };
     let c = state.app.get_conversation(&actor, id).await?;
     let closed = is_closed(&state, &actor, &c).await?;
-    let can_reply_all = can_reply_all(&state, &actor, &c).await?;
+    let ctx = Context::load(&state, &actor, &c).await?;
+    let thread = load_thread(&state, &actor, &c, &ctx).await?;
+    let can_reply_all = thread.can_reply_all;
     let composer = |text: String, attachments: String, errors: FormErrors| Composer {
         id: c.id.to_string(),
         mode: mode.to_string(),
@@ -106,8 +108,8 @@ async fn send(
         Ok(()) if !is_htmx(&headers) => Ok(Redirect::to(&format!("/conversations/{}", c.id)).into_response()),
         Ok(()) => {
             let fresh = composer(String::new(), String::new(), FormErrors::none()).render()?;
-            let thread = load_thread(&state, &actor, &c).await?.render()?;
-            let header = load_header(&state, &actor, &c).await?.render()?;
+            let thread = thread.render()?;
+            let header = load_header(&state, &actor, &c, &ctx).await?.render()?;
             // The draft is cleared before the new (empty) composer is swapped in.
             let trigger = format!(r#"{{"chorus:sent":{{"key":"conv:{}"}}}}"#, c.id);
             Ok(([("hx-trigger", trigger)], Html(format!("{fresh}{}{}", oob(thread), oob(header)))).into_response())
@@ -312,7 +314,8 @@ async fn customer_panel(
     c: &Conversation,
     failed: Option<(FormErrors, [String; 3])>,
 ) -> Result<Response, UiError> {
-    let mut panel: Customer = empty_customer(c, load_customer(state, actor, c).await?);
+    let ctx = Context::load(state, actor, c).await?;
+    let mut panel: Customer = empty_customer(c, load_customer(state, actor, c, &ctx).await?);
     if let Some((errors, [key, value, note])) = failed {
         (panel.errors, panel.attr_key, panel.attr_value, panel.note) = (errors, key, value, note);
     }
@@ -353,28 +356,13 @@ async fn contact_attribute(
     Form(form): Form<AttributeForm>,
 ) -> Result<Response, UiError> {
     let c = state.app.get_conversation(&actor, conversation_id(&id)?).await?;
-    let contact = state.app.get_contact(&actor, c.contact_id).await?;
-    let key = form.key.trim().to_string();
-    let failed = |e: app::Error| -> Result<_, UiError> {
-        Ok(Some((FormErrors::from_app(e, &["key", "value"])?, [form.key.clone(), form.value.clone(), String::new()])))
-    };
-    if key.is_empty() {
-        let f = failed(app::Error::invalid("key", "must not be empty"))?;
-        return customer_panel(&state, &actor, &c, f).await;
-    }
-    let mut attributes = contact.attributes.clone();
     // An empty value removes the attribute.
-    if form.value.trim().is_empty() {
-        attributes.remove(&key);
-    } else {
-        attributes.insert(key, serde_json::Value::String(form.value.trim().to_string()));
-    }
-    let patch = ContactPatch { attributes: Some(attributes), ..Default::default() };
-    match state.app.update_contact(&actor, contact.id, patch).await {
+    let value = Some(form.value.trim()).filter(|v| !v.is_empty());
+    match state.app.set_contact_attribute(&actor, c.contact_id, &form.key, value).await {
         Ok(_) => customer_panel(&state, &actor, &c, None).await,
         Err(e) => {
-            let f = failed(e)?;
-            customer_panel(&state, &actor, &c, f).await
+            let failed = Some((FormErrors::from_app(e, &["key", "value"])?, [form.key, form.value, String::new()]));
+            customer_panel(&state, &actor, &c, failed).await
         }
     }
 }

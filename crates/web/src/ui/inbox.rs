@@ -208,7 +208,13 @@ async fn tabs(state: &Shared, actor: &Actor, sel: &Selection) -> Result<Vec<Tab>
         .collect())
 }
 
-async fn rows(state: &Shared, actor: &Actor, sel: &Selection, cursor: Option<&str>) -> Result<Rows, UiError> {
+async fn rows(
+    state: &Shared,
+    actor: &Actor,
+    dir: &Directory,
+    sel: &Selection,
+    cursor: Option<&str>,
+) -> Result<Rows, UiError> {
     let cursor = match cursor.filter(|c| !c.is_empty()) {
         Some(c) => Some(Cursor::decode(c, "cursor").map_err(|_| bad("cursor", c))?),
         None => None,
@@ -216,7 +222,6 @@ async fn rows(state: &Shared, actor: &Actor, sel: &Selection, cursor: Option<&st
     let now = state.app.now();
     let query = ConversationQuery { filter: sel.filter(actor, sel.status), cursor, limit: PAGE };
     let list = state.app.list_conversations(actor, query).await?;
-    let dir = Directory::load(state, actor).await?;
     let contact_ids: Vec<ContactId> = list.page.items.iter().map(|c| c.contact_id).collect();
     let contacts = state.app.contacts_by_ids(actor, &contact_ids).await?;
     let rows = list
@@ -260,7 +265,7 @@ async fn page(
     render(&InboxPage {
         title: sel.title(&dir, &teams),
         tabs: tabs(&state, &actor, &sel).await?,
-        list: rows(&state, &actor, &sel, p.cursor.as_deref()).await?,
+        list: rows(&state, &actor, &dir, &sel, p.cursor.as_deref()).await?,
         body_query: sel.query(sel.status),
         first_run,
         status: sel.status.as_str(),
@@ -275,9 +280,10 @@ async fn body(
     Query(p): Query<ListParams>,
 ) -> Result<Response, UiError> {
     let sel = Selection::parse(&p)?;
+    let dir = Directory::load(&state, &actor).await?;
     render(&InboxBody {
         tabs: tabs(&state, &actor, &sel).await?,
-        list: rows(&state, &actor, &sel, None).await?,
+        list: rows(&state, &actor, &dir, &sel, None).await?,
         body_query: sel.query(sel.status),
         status: sel.status.as_str(),
     })
@@ -290,5 +296,6 @@ async fn more(
     Query(p): Query<ListParams>,
 ) -> Result<Response, UiError> {
     let sel = Selection::parse(&p)?;
-    render(&MoreRows { list: rows(&state, &actor, &sel, p.cursor.as_deref()).await? })
+    let dir = Directory::load(&state, &actor).await?;
+    render(&MoreRows { list: rows(&state, &actor, &dir, &sel, p.cursor.as_deref()).await? })
 }

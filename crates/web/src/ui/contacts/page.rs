@@ -389,25 +389,8 @@ async fn change_attribute(
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
-    let key = input.key.trim().to_string();
-    let mut attributes = contact.attributes.clone();
-    if remove {
-        attributes.remove(&key);
-    } else {
-        attributes.insert(key.clone(), serde_json::Value::String(input.value.trim().to_string()));
-    }
-    let attempt = if key.is_empty() {
-        Err(app::Error::invalid("key", "give the attribute a name, like plan"))
-    } else {
-        let patch = ContactPatch { attributes: Some(attributes), ..Default::default() };
-        // The app names the offending attribute (`attributes.<name>`); here it is the key field.
-        state.app.update_contact(actor, contact.id, patch).await.map_err(|e| match e {
-            app::Error::Invalid { field, message } if field.starts_with("attributes") => {
-                app::Error::Invalid { field: "key".into(), message }
-            }
-            other => other,
-        })
-    };
+    let value = (!remove).then_some(input.value.as_str());
+    let attempt = state.app.set_contact_attribute(actor, contact.id, &input.key, value).await;
     let (contact, form) = match attempt {
         Ok(c) if !is_htmx(headers) => return Ok(back_to(&c)),
         Ok(c) => (c, AttrForm::default()),
