@@ -4,6 +4,8 @@
 //! (up to [`MAX_BATCH`]), receives each inside its own savepoint of one transaction — a
 //! message that fails rolls back alone and its caller gets its own error — and commits
 //! once. Callers are answered only after that commit, so "accepted" still means durable.
+//! A batch is first tried whole with its bookkeeping writes deferred (see [`run`]); a
+//! savepoint per message is the fallback when one of them fails.
 //! Under light load a batch is a single message; batches grow only when messages queue.
 
 use crate::inbound::{Inbound, InboundOutcome};
@@ -50,9 +52,55 @@ async fn writer(inner: Weak<crate::Inner>, mut rx: mpsc::Receiver<Request>) {
     }
 }
 
-/// Receives every request in one transaction. On a failure of the transaction itself the
-/// requests not yet answered are handed back with the cause.
+/// Receives every request in one transaction and answers each. The batch is first tried
+/// whole, without savepoints and with counter and index writes deferred to the commit (see
+/// `store::Tx::defer_writes`): a few statements per batch instead of several per message.
+/// Only when a message fails is the batch tried again message by message, each inside its
+/// own savepoint, so the failure stays that message's alone.
 async fn run(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Request>)> {
+    let outcome = match receive_all(app, &requests).await {
+        Ok(outcome) => outcome,
+        // A lone message's failure is its own: no need to try it again.
+        Err(e) if requests.len() == 1 => Batch { outcomes: vec![Err(e)], last_seq: None },
+        Err(_) => return run_one_by_one(app, requests).await,
+    };
+    if let Some(seq) = outcome.last_seq {
+        app.published(seq).await;
+    }
+    for (r, result) in requests.into_iter().zip(outcome.outcomes) {
+        let _ = r.reply.send(result);
+    }
+    Ok(())
+}
+
+/// What a committed batch produced, one outcome per request in order.
+struct Batch {
+    outcomes: Vec<Result<InboundOutcome>>,
+    last_seq: Option<i64>,
+}
+
+/// Receives every request in one transaction with deferred writes and commits, or fails as
+/// a whole (nothing written) on the first error.
+async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
+    let mut tx = app.store_().write().await?;
+    tx.defer_writes();
+    let now = app.now();
+    let mut outcomes = Vec::with_capacity(requests.len());
+    let mut events = Vec::with_capacity(requests.len());
+    for r in requests {
+        let (outcome, new_events) = app.receive_in(&mut tx, r.ws, &r.input).await?;
+        outcomes.push(Ok(outcome));
+        events.push((r.ws, new_events));
+    }
+    let groups: Vec<_> = events.iter().map(|(ws, e)| (*ws, e.as_slice())).collect();
+    let last_seq = tx.append_event_groups(&groups, now).await?;
+    tx.commit().await?;
+    Ok(Batch { outcomes, last_seq })
+}
+
+/// Receives every request in one transaction, each inside its own savepoint. On a failure
+/// of the transaction itself the requests not yet answered are handed back with the cause.
+async fn run_one_by_one(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Request>)> {
     let mut tx = match app.store_().write().await {
         Ok(tx) => tx,
         Err(e) => return Err((e.to_string(), requests)),

@@ -144,7 +144,10 @@ impl App {
         let mut events = Vec::new();
         let name =
             input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n.chars().count() <= 200);
-        let contact = match tx.contact_by_identity(ws, &input.from).await? {
+        let known = tx.contact_by_identity(ws, &input.from).await?;
+        // A contact created here has no conversation yet: nothing to look up.
+        let new_contact = known.is_none();
+        let contact = match known {
             Some(mut c) => {
                 if c.name.is_none() && name.is_some() {
                     c.name = name;
@@ -180,6 +183,7 @@ impl App {
         let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
         let resolved_since = if window > 0 { now.saturating_sub(window) } else { i64::MAX };
         let existing = match input.routing.threading {
+            Threading::ByContact if new_contact => None,
             Threading::ByContact => tx.thread_for(ws, contact.id, inbox.id, resolved_since).await?,
             Threading::Into(id) => tx.get_conversation(ws, id).await?.filter(|c| c.inbox_id == inbox.id),
             Threading::New => None,

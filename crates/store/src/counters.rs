@@ -9,6 +9,10 @@ impl Tx {
         if delta == 0 {
             return Ok(());
         }
+        if let Some(deferred) = &mut self.deferred {
+            deferred.bump(ws, key, delta);
+            return Ok(());
+        }
         let q = "INSERT INTO counters (workspace_id, key, value) VALUES ($1, $2, $3) \
                  ON CONFLICT (workspace_id, key) DO UPDATE SET value = counters.value + excluded.value";
         run!(self, |c| sqlx::query(q).bind(ws.0).bind(key).bind(delta).execute(c).await.map(|r| r.rows_affected()))?;

@@ -53,7 +53,20 @@ const COLS: &str = "SELECT seq, workspace_id, kind, conversation_id, user_id, da
 impl Tx {
     /// Appends events; call it last in a transaction. Returns the highest sequence number.
     pub async fn append_events(&mut self, ws: WorkspaceId, events: &[NewEvent], now: Millis) -> Result<Option<i64>> {
-        if events.is_empty() {
+        self.append_event_groups(&[(ws, events)], now).await
+    }
+
+    /// Appends the events of several changes, possibly of several workspaces, in one
+    /// statement, in the order given (the inbound group commit's batch); call it last in a
+    /// transaction. Returns the highest sequence number.
+    pub async fn append_event_groups(
+        &mut self,
+        groups: &[(WorkspaceId, &[NewEvent])],
+        now: Millis,
+    ) -> Result<Option<i64>> {
+        let rows: Vec<(WorkspaceId, &NewEvent)> =
+            groups.iter().flat_map(|(ws, events)| events.iter().map(move |e| (*ws, e))).collect();
+        if rows.is_empty() {
             return Ok(None);
         }
         if self.dialect() == Dialect::Postgres {
@@ -64,19 +77,27 @@ impl Tx {
                 .map(|r| r.rows_affected()))?;
         }
         let mut last = None;
-        for e in events {
-            let q = "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq";
-            let seq: i64 = run!(self, |c| sqlx::query_scalar(q)
-                .bind(ws.0)
-                .bind(e.kind.as_str())
-                .bind(e.conversation_id.map(|c| c.0))
-                .bind(e.user_id.map(|u| u.0))
-                .bind(Json(&e.data))
-                .bind(now)
-                .fetch_one(c)
-                .await)?;
-            last = Some(seq);
+        // Six values a row; SQLite allows 32,766 in one statement.
+        for chunk in rows.chunks(1_000) {
+            let values = crate::deferred::placeholders(chunk.len(), 6);
+            let q = format!(
+                "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) VALUES {values} \
+                 RETURNING seq"
+            );
+            let seqs: Vec<i64> = run!(self, |c| {
+                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()));
+                for (ws, e) in chunk {
+                    query = query
+                        .bind(ws.0)
+                        .bind(e.kind.as_str())
+                        .bind(e.conversation_id.map(|c| c.0))
+                        .bind(e.user_id.map(|u| u.0))
+                        .bind(Json(&e.data))
+                        .bind(now);
+                }
+                query.fetch_all(c).await
+            })?;
+            last = seqs.into_iter().max().or(last);
         }
         Ok(last)
     }

@@ -11,6 +11,7 @@ mod blobs;
 mod contacts;
 mod conversations;
 mod counters;
+mod deferred;
 mod error;
 mod events;
 mod inboxes;
@@ -131,7 +132,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx { inner, deferred: None })
     }
 
     /// Starts a read transaction: one consistent snapshot for several queries.
@@ -140,7 +141,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin_with("BEGIN READ ONLY").await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx { inner, deferred: None })
     }
 
     /// Writes a consistent copy of a SQLite database to `dest` while it is in use.
@@ -178,11 +179,14 @@ enum TxInner {
 /// A transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub struct Tx {
     inner: TxInner,
+    /// Counter bumps and index writes put off until the commit (see [`Tx::defer_writes`]).
+    deferred: Option<deferred::Deferred>,
 }
 
 impl Tx {
     /// Makes the transaction's writes durable and visible.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.flush_deferred().await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,

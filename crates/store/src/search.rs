@@ -23,7 +23,7 @@ pub enum SearchKind {
 }
 
 impl SearchKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SearchKind::Message => "message",
             SearchKind::Conversation => "conversation",
@@ -52,6 +52,17 @@ pub struct SearchHit {
     pub conversation_id: Option<ConversationId>,
     /// The matching passage, HTML-escaped, with `<mark>` around the matched words.
     pub snippet: String,
+}
+
+/// A document on its way into the SQLite index (see `deferred`).
+pub(crate) struct Doc {
+    pub(crate) workspace_id: WorkspaceId,
+    pub(crate) kind: SearchKind,
+    pub(crate) ref_id: Uuid,
+    pub(crate) conversation_id: Option<Uuid>,
+    /// The workspace's token, indexed beside the body so a match is scoped inside FTS5.
+    pub(crate) workspace_token: String,
+    pub(crate) body: String,
 }
 
 /// Marks the start and end of a highlighted word inside the database; private-use
@@ -101,16 +112,27 @@ impl Tx {
         let conv = conversation.map(|c| c.0);
         match self.dialect() {
             Dialect::Sqlite => {
+                let doc = Doc {
+                    workspace_id: ws,
+                    kind,
+                    ref_id,
+                    conversation_id: conv,
+                    workspace_token: workspace_token(ws),
+                    body,
+                };
+                if let Some(deferred) = &mut self.deferred {
+                    deferred.index(doc);
+                    return Ok(());
+                }
                 let q = "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES ($1, $2, $3, $4, $5, $6) \
                          ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id";
-                let token = workspace_token(ws);
                 run!(self, |c| sqlx::query(q)
                     .bind(ws.0)
                     .bind(kind.as_str())
                     .bind(ref_id)
                     .bind(conv)
-                    .bind(&token)
-                    .bind(&body)
+                    .bind(&doc.workspace_token)
+                    .bind(&doc.body)
                     .execute(c)
                     .await
                     .map(|r| r.rows_affected()))?;
@@ -134,6 +156,9 @@ impl Tx {
 
     /// Removes a document from the index.
     pub async fn unindex_document(&mut self, ws: WorkspaceId, ref_id: Uuid) -> Result<()> {
+        if let Some(deferred) = &mut self.deferred {
+            deferred.unindex(ref_id);
+        }
         let q = "DELETE FROM search_docs WHERE workspace_id = $1 AND ref_id = $2";
         run!(self, |c| sqlx::query(q).bind(ws.0).bind(ref_id).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())

@@ -133,3 +133,39 @@ async fn a_failing_message_among_many_concurrent_ones_fails_alone() {
     let list = t.app.list_conversations(&t.owner, q).await.unwrap();
     assert_eq!((list.page.items.len(), list.total), (38, Some(38)), "the others were all stored, and counted once");
 }
+
+/// Concurrent messages are committed in batches whose counters, index documents and events
+/// are written together at the commit: each must still be counted, findable and logged once,
+/// in order, including a returning customer's second message inside the same batch.
+#[tokio::test]
+async fn batched_messages_are_counted_indexed_and_logged_once() {
+    let t = ctx().await;
+    let ws = t.owner.workspace_id;
+    let before = t.app.events_since(&t.owner, 0, 10_000).await.unwrap().len();
+    let inputs: Vec<app::Inbound> = (0..60)
+        .map(|i| {
+            let sender = if i % 10 == 9 { format!("c{}@example.com", i - 1) } else { format!("c{i}@example.com") };
+            t.inbound(&sender, Some(&format!("m{i}")), &format!("parcel number{i} went missing"))
+        })
+        .collect();
+    let results =
+        futures_util::future::join_all(inputs.into_iter().map(|input| t.app.receive_inbound(ws, input))).await;
+    let outcomes: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
+    let q = app::ConversationQuery {
+        filter: ConversationFilter { status: Some(Status::Open), ..Default::default() },
+        cursor: None,
+        limit: 100,
+    };
+    let list = t.app.list_conversations(&t.owner, q).await.unwrap();
+    assert_eq!(list.total, Some(54), "six customers wrote twice");
+    assert_eq!(list.page.items.len(), 54);
+    for i in [0, 8, 9, 59] {
+        let hits = t.app.search(&t.owner, &format!("number{i}"), 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "message {i} is indexed once: {hits:?}");
+    }
+    let events = t.app.events_since(&t.owner, 0, 10_000).await.unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events in sequence order");
+    let created = events[before..].iter().filter(|e| e.kind == domain::EventKind::MessageCreated).count();
+    assert_eq!(created, outcomes.len(), "one message event each");
+}

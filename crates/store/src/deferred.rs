@@ -1,0 +1,153 @@
+//! Writes a SQLite transaction may put off until just before it commits: counter bumps and
+//! search-index documents.
+//!
+//! Every statement on SQLite is a round trip to the connection's own thread, and the
+//! inbound group commit receives up to 128 messages in one transaction, each bumping a few
+//! counters and indexing up to three documents. Summing the counter deltas and writing all
+//! documents in one statement each turns some seven round trips per message into two per
+//! batch. What is deferred is written inside the same transaction, so durability and
+//! atomicity are unchanged; only reads of a deferred counter or document *within* that
+//! transaction would see the old value, which is why deferral is opt-in (see
+//! [`Tx::defer_writes`]) and used only where nothing reads them back before the commit.
+
+use crate::{Result, Tx, run, search::Doc};
+use domain::WorkspaceId;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The most rows one multi-row statement carries (SQLite allows 32,766 bound values).
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// What a transaction has put off.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    counters: HashMap<(WorkspaceId, String), i64>,
+    /// Documents in the order they were written; a later write of the same id replaces an
+    /// earlier one in place.
+    docs: Vec<Doc>,
+    doc_slots: HashMap<Uuid, usize>,
+}
+
+impl Deferred {
+    pub(crate) fn bump(&mut self, ws: WorkspaceId, key: &str, delta: i64) {
+        *self.counters.entry((ws, key.to_string())).or_insert(0) += delta;
+    }
+
+    pub(crate) fn index(&mut self, doc: Doc) {
+        match self.doc_slots.get(&doc.ref_id) {
+            Some(&slot) => self.docs[slot] = doc,
+            None => {
+                self.doc_slots.insert(doc.ref_id, self.docs.len());
+                self.docs.push(doc);
+            }
+        }
+    }
+
+    pub(crate) fn unindex(&mut self, ref_id: Uuid) {
+        // Rare (a contact merged away inside a batch); dropping the pending write and
+        // letting the caller's DELETE run keeps the outcome right.
+        if let Some(slot) = self.doc_slots.remove(&ref_id) {
+            self.docs.remove(slot);
+            self.doc_slots = self.docs.iter().enumerate().map(|(i, d)| (d.ref_id, i)).collect();
+        }
+    }
+}
+
+impl Tx {
+    /// From now until the commit, counter bumps and search-index writes are collected and
+    /// written in a few multi-row statements just before [`Tx::commit`]. Only SQLite defers
+    /// (on PostgreSQL the writes happen at once). Reads of counters or of the index inside
+    /// this transaction do not see the deferred writes, so use it only where nothing reads
+    /// them back; and never together with savepoints, which cannot undo what is deferred.
+    pub fn defer_writes(&mut self) {
+        if self.dialect() == crate::Dialect::Sqlite && self.deferred.is_none() {
+            self.deferred = Some(Deferred::default());
+        }
+    }
+
+    /// Writes everything deferred so far. [`Tx::commit`] calls it; calling it earlier is
+    /// only needed before reading a deferred counter or document back.
+    pub async fn flush_deferred(&mut self) -> Result<()> {
+        let Some(deferred) = self.deferred.take() else { return Ok(()) };
+        let mut counters: Vec<_> = deferred.counters.into_iter().filter(|(_, delta)| *delta != 0).collect();
+        // A stable order keeps lock and page access predictable across batches.
+        counters.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for chunk in counters.chunks(ROWS_PER_STATEMENT) {
+            self.write_counters(chunk).await?;
+        }
+        for chunk in deferred.docs.chunks(ROWS_PER_STATEMENT) {
+            self.write_docs(chunk).await?;
+        }
+        self.deferred = Some(Deferred::default());
+        Ok(())
+    }
+
+    async fn write_counters(&mut self, rows: &[((WorkspaceId, String), i64)]) -> Result<()> {
+        let values = placeholders(rows.len(), 3);
+        let q = format!(
+            "INSERT INTO counters (workspace_id, key, value) VALUES {values} \
+             ON CONFLICT (workspace_id, key) DO UPDATE SET value = counters.value + excluded.value"
+        );
+        run!(self, |c| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
+            for ((ws, key), delta) in rows {
+                query = query.bind(ws.0).bind(key.as_str()).bind(*delta);
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn write_docs(&mut self, docs: &[Doc]) -> Result<()> {
+        let values = placeholders(docs.len(), 6);
+        let q = format!(
+            "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES {values} \
+             ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id"
+        );
+        run!(self, |c| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
+            for d in docs {
+                query = query
+                    .bind(d.workspace_id.0)
+                    .bind(d.kind.as_str())
+                    .bind(d.ref_id)
+                    .bind(d.conversation_id)
+                    .bind(d.workspace_token.as_str())
+                    .bind(d.body.as_str());
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+}
+
+/// `($1, $2, $3), ($4, $5, $6), …`: `rows` groups of `width` numbered placeholders.
+pub(crate) fn placeholders(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..width {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * width + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_every_value_once() {
+        assert_eq!(placeholders(1, 2), "($1, $2)");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+}
