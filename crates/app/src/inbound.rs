@@ -9,8 +9,8 @@ use crate::sanitize::{clean_html, text_from_html};
 use crate::{App, Error, Result};
 use domain::event::NewEvent;
 use domain::{
-    AttachmentId, Author, Contact, ContactId, Conversation, ConversationId, Direction, EventKind, Identity, InboxId,
-    Message, MessageId, MessageKind, MessageMeta, Status, WorkspaceId,
+    Attachment, AttachmentId, Author, Contact, ContactId, Conversation, ConversationId, Direction, EventKind, Identity,
+    InboxId, Message, MessageId, MessageKind, MessageMeta, Status, WorkspaceId,
 };
 use store::{SearchKind, Tx};
 
@@ -214,12 +214,20 @@ impl App {
                 c
             }
         };
+        // The channel's own files are new: recorded already linked to the message, so they
+        // need neither the look-up nor the link that uploaded files get.
+        let message_id = MessageId::new();
+        let mut attachments = Vec::with_capacity(input.attachments.len());
         for file in &input.routing.files {
-            tx.insert_attachment(file).await?;
+            let file = Attachment { message_id: Some(message_id), ..file.clone() };
+            tx.insert_attachment(&file).await?;
+            attachments.push(file);
         }
-        let attachments = self.claim_attachments(tx, ws, &input.attachments).await?;
+        let uploaded: Vec<AttachmentId> =
+            input.attachments.iter().copied().filter(|id| !input.routing.files.iter().any(|f| f.id == *id)).collect();
+        attachments.extend(self.claim_attachments(tx, ws, &uploaded).await?);
         let message = Message {
-            id: MessageId::new(),
+            id: message_id,
             workspace_id: ws,
             conversation_id: conversation.id,
             inbox_id: inbox.id,

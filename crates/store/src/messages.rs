@@ -101,7 +101,7 @@ fn author_parts(a: &Author) -> (&'static str, Option<Uuid>) {
 }
 
 impl Tx {
-    /// Inserts a message and links its attachments to it.
+    /// Inserts a message and links its attachments to it (those not recorded as its already).
     pub async fn insert_message(&mut self, m: &Message) -> Result<()> {
         let (author_kind, author_id) = author_parts(&m.author);
         let q = "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
@@ -132,7 +132,7 @@ impl Tx {
             .await
             .map(|r| r.rows_affected()))
         .map_err(StoreError::unique("provider_message_id"))?;
-        for a in &m.attachments {
+        for a in m.attachments.iter().filter(|a| a.message_id != Some(m.id)) {
             let q = "UPDATE attachments SET message_id = $3 WHERE workspace_id = $1 AND id = $2";
             run!(self, |c| sqlx::query(q)
                 .bind(m.workspace_id.0)
