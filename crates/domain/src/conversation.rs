@@ -34,6 +34,19 @@ text_enum!(
     }
 );
 
+impl Priority {
+    /// Its rank for ordering: urgent 4, high 3, medium 2, low 1, none 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::None => 0,
+            Priority::Low => 1,
+            Priority::Medium => 2,
+            Priority::High => 3,
+            Priority::Urgent => 4,
+        }
+    }
+}
+
 /// A conversation with one contact in one inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {

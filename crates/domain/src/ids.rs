@@ -69,4 +69,8 @@ typed_id!(
     JobId,
     /// A personal API token.
     TokenId,
+    /// An automation rule.
+    RuleId,
+    /// An SLA policy.
+    SlaPolicyId,
 );

@@ -1,9 +1,14 @@
 //! Chorus's domain: typed ids, entities, validated values and the rules that need no I/O
-//! (status machines, identity normalisation, mention parsing, counter keys, backoff).
+//! (status machines, identity normalisation, mention parsing, counter keys, backoff), and
+//! routing: presence, per-channel capacity, assignment (round robin, balanced), the queue
+//! with its wait estimate, SLA policies counted in business hours, automation rules and
+//! inbox sunset notices.
 //!
 //! Nothing here touches a database, a socket or a clock: callers pass the time in.
 #![deny(missing_docs)]
 
+pub mod assignment;
+pub mod capacity;
 pub mod contact;
 pub mod conversation;
 pub mod email;
@@ -14,7 +19,15 @@ pub mod inbox;
 pub mod job;
 pub mod message;
 pub mod page;
+pub mod presence;
+pub mod queue;
+pub mod rules;
+pub mod sla;
+pub mod sunset;
 pub mod user;
+
+pub use assignment::{AgentSlot, AssignmentPolicy, AssignmentReason, Choice, choose_agent, requeue_at, should_requeue};
+pub use capacity::{AssignedWork, CapacitySettings, ChannelWeights, DEFAULT_MAX_LOAD, has_room, load_of};
 
 pub use contact::{Contact, ContactNote, Identity, IdentityKind};
 pub use conversation::{AssigneeFilter, Conversation, ConversationFilter, Priority, Status};
@@ -25,6 +38,14 @@ pub use inbox::{ChannelKind, Inbox, InboxSettings, InboxStatus};
 pub use job::{Backoff, Job, JobStatus};
 pub use message::{Attachment, Author, DeliveryStatus, Direction, Message, MessageKind, MessageMeta};
 pub use page::{Cursor, Page};
+pub use presence::{Presence, auto_away_at, effective_presence};
+pub use queue::{MIN_SAMPLES, WaitRange, Waiting, estimate_wait, position_of, queue_order, sort_queue};
+pub use rules::{Action, Condition, Facts, MAX_RULE_DEPTH, Rule, RuleChain, Trigger};
+pub use sla::{
+    BusinessHours, OpenInterval, SlaClock, SlaEvent, SlaKind, SlaPause, SlaPolicy, SlaState, SlaTargetRule, SlaTargets,
+    SlaTimeline, WeekSchedule,
+};
+pub use sunset::{Alternative, SunsetSettings, notice_text};
 pub use user::{Membership, Notification, Role, Team, User, Workspace};
 
 /// Milliseconds since the Unix epoch, the one time representation stored and passed around.
