@@ -12,7 +12,7 @@
 
 use crate::{Result, Tx, run, search::Doc};
 use domain::WorkspaceId;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// The most rows one multi-row statement carries (SQLite allows 32,766 bound values).
@@ -26,6 +26,8 @@ pub(crate) struct Deferred {
     /// earlier one in place.
     docs: Vec<Doc>,
     doc_slots: HashMap<Uuid, usize>,
+    /// Their words, for `search_terms`, sorted so the insert walks the index in order.
+    terms: BTreeSet<String>,
 }
 
 impl Deferred {
@@ -33,7 +35,8 @@ impl Deferred {
         *self.counters.entry((ws, key.to_string())).or_insert(0) += delta;
     }
 
-    pub(crate) fn index(&mut self, doc: Doc) {
+    pub(crate) fn index(&mut self, doc: Doc, terms: Vec<String>) {
+        self.terms.extend(terms);
         match self.doc_slots.get(&doc.ref_id) {
             Some(&slot) => self.docs[slot] = doc,
             None => {
@@ -78,6 +81,8 @@ impl Tx {
         for chunk in deferred.docs.chunks(ROWS_PER_STATEMENT) {
             self.write_docs(chunk).await?;
         }
+        let terms: Vec<String> = deferred.terms.into_iter().collect();
+        self.write_terms(&terms).await?;
         self.deferred = Some(Deferred::default());
         Ok(())
     }

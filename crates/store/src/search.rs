@@ -65,11 +65,41 @@ pub(crate) struct Doc {
     pub(crate) body: String,
 }
 
+/// The longest word kept in `search_terms`: longer ones are still indexed by FTS5 and found
+/// by an exact query, only never offered as a prefix's completion.
+const MAX_TERM_BYTES: usize = 64;
+/// The most words a query word may expand to; a prefix with more (a word's first letter or
+/// two) is left to FTS5's own prefix query.
+const MAX_EXPANSION: i64 = 64;
+
+/// The distinct words of `body` as the SQLite index folds them (lower case, diacritics
+/// removed), for `search_terms`.
+pub(crate) fn index_terms(body: &str) -> Vec<String> {
+    let mut words: Vec<String> = body
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(fold)
+        .filter(|w| !w.is_empty() && w.len() <= MAX_TERM_BYTES)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// A word as FTS5's `unicode61 remove_diacritics 2` tokenizer stores it, near enough: lower
+/// case, with combining marks dropped after canonical decomposition ("Café" → "cafe").
+fn fold(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    word.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
 /// Marks the start and end of a highlighted word inside the database; private-use
 /// characters that indexed text never contains (they are stripped on the way in).
 const START: char = '\u{E000}';
 const STOP: char = '\u{E001}';
 const CANDIDATES: i64 = 200;
+/// Words written to `search_terms` by one statement.
+const ROWS_PER_TERMS_STATEMENT: usize = 2_000;
 
 /// The words of a query: letters and digits, lower-cased, at most eight.
 pub fn query_terms(query: &str) -> Vec<String> {
@@ -120,10 +150,12 @@ impl Tx {
                     workspace_token: workspace_token(ws),
                     body,
                 };
+                let terms = index_terms(&doc.body);
                 if let Some(deferred) = &mut self.deferred {
-                    deferred.index(doc);
+                    deferred.index(doc, terms);
                     return Ok(());
                 }
+                self.write_terms(&terms).await?;
                 let q = "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES ($1, $2, $3, $4, $5, $6) \
                          ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id";
                 run!(self, |c| sqlx::query(q)
@@ -152,6 +184,43 @@ impl Tx {
             }
         }
         Ok(())
+    }
+
+    /// Records words in `search_terms` (SQLite), the list a query word's completions are
+    /// looked up in. Words are never removed: one whose documents are gone expands to an
+    /// exact query that finds nothing.
+    pub(crate) async fn write_terms<S: AsRef<str>>(&mut self, terms: &[S]) -> Result<()> {
+        for chunk in terms.chunks(ROWS_PER_TERMS_STATEMENT) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let values = crate::deferred::placeholders(chunk.len(), 1);
+            let q = format!("INSERT INTO search_terms (term) VALUES {values} ON CONFLICT DO NOTHING");
+            run!(self, |c| {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
+                for t in chunk {
+                    query = query.bind(t.as_ref());
+                }
+                query.execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The indexed words starting with `prefix` (folded), at most [`MAX_EXPANSION`]; `None`
+    /// when there are more.
+    async fn expand(&mut self, prefix: &str) -> Result<Option<Vec<String>>> {
+        let low = fold(prefix);
+        // Every UTF-8 string starting with `low` sorts below `low` + U+10FFFF.
+        let high = format!("{low}\u{10FFFF}");
+        let q = "SELECT term FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3";
+        let words: Vec<String> = run!(self, |c| sqlx::query_scalar(q)
+            .bind(&low)
+            .bind(&high)
+            .bind(MAX_EXPANSION + 1)
+            .fetch_all(c)
+            .await)?;
+        Ok((words.len() as i64 <= MAX_EXPANSION).then_some(words))
     }
 
     /// Removes a document from the index.
@@ -208,9 +277,20 @@ impl Tx {
         terms: &[String],
         limit: usize,
     ) -> Result<Vec<(String, Uuid, Option<Uuid>, String)>> {
+        // Each query word matches as a prefix. FTS5 answers a prefix query by merging the
+        // doclists of every word with that prefix in full before it can return the newest
+        // match; an OR of the exact words is read lazily, newest first, and stops at the
+        // limit. So a prefix is expanded to its words here, unless it has too many.
         let mut expr = format!("ws : \"{}\"", workspace_token(ws));
         for t in terms {
-            expr.push_str(&format!(" AND body : \"{t}\"*"));
+            match self.expand(t).await? {
+                Some(words) if words.is_empty() => return Ok(Vec::new()),
+                Some(words) => {
+                    let any: Vec<String> = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
+                    expr.push_str(&format!(" AND body : ({})", any.join(" OR ")));
+                }
+                None => expr.push_str(&format!(" AND body : \"{t}\"*")),
+            }
         }
         // The newest matches only: FTS5 walks the doclists backwards and stops at the limit.
         // bm25() is left out on purpose: its statistics need every match of every term.

@@ -113,3 +113,54 @@ async fn a_reader_following_the_log_misses_nothing_under_concurrent_writers() {
     let mut tx = db.store.read().await.unwrap();
     assert!(tx.events_after(Some(ws.id), last, 10).await.unwrap().is_empty());
 }
+
+/// Every query word matches as a prefix, on both dialects and whether the documents were
+/// written at once or deferred to the commit; on SQLite a prefix is expanded to the indexed
+/// words it starts (folded like the tokenizer: lower case, no diacritics).
+#[tokio::test]
+async fn search_words_match_as_prefixes_written_at_once_or_deferred() {
+    use store::SearchKind;
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let other = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    tx.insert_workspace(&other).await.unwrap();
+    let docs = [
+        "The refund was Refunded twice",
+        "Where are my refunds?",
+        "Un Café crème, s'il vous plaît",
+        "order 4471 never arrived",
+    ];
+    for body in &docs[..2] {
+        tx.index_document(ws.id, SearchKind::Message, uuid::Uuid::now_v7(), None, body).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    for body in &docs[2..] {
+        tx.index_document(ws.id, SearchKind::Message, uuid::Uuid::now_v7(), None, body).await.unwrap();
+    }
+    tx.index_document(other.id, SearchKind::Message, uuid::Uuid::now_v7(), None, "refund elsewhere").await.unwrap();
+    // Many words sharing a prefix: more than a prefix is expanded to.
+    let many: Vec<String> = (0..80).map(|i| format!("zeta{i:02}")).collect();
+    tx.index_document(ws.id, SearchKind::Message, uuid::Uuid::now_v7(), None, &many.join(" ")).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.read().await.unwrap();
+    let count = |hits: Vec<store::SearchHit>| hits.len();
+    assert_eq!(count(tx.search(ws.id, "refu", 10).await.unwrap()), 2, "refund, refunded, refunds");
+    assert_eq!(count(tx.search(ws.id, "REFUNDS", 10).await.unwrap()), 1);
+    assert_eq!(count(tx.search(other.id, "refu", 10).await.unwrap()), 1, "scoped to the workspace");
+    if db.store.dialect() == store::Dialect::Sqlite {
+        // PostgreSQL's `simple` configuration keeps diacritics.
+        assert_eq!(count(tx.search(ws.id, "cafe", 10).await.unwrap()), 1, "diacritics folded");
+    }
+    assert_eq!(count(tx.search(ws.id, "café crè", 10).await.unwrap()), 1);
+    assert_eq!(count(tx.search(ws.id, "447", 10).await.unwrap()), 1);
+    assert_eq!(count(tx.search(ws.id, "order refund", 10).await.unwrap()), 0, "every word must match");
+    assert_eq!(count(tx.search(ws.id, "nothing", 10).await.unwrap()), 0);
+    assert_eq!(count(tx.search(ws.id, "zeta", 10).await.unwrap()), 1, "a prefix of many words still matches");
+    let hit = tx.search(ws.id, "refunded", 10).await.unwrap();
+    assert!(hit[0].snippet.contains("<mark>Refunded</mark>"), "{:?}", hit[0].snippet);
+}
