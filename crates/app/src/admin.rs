@@ -229,7 +229,7 @@ impl App {
 
     /// One inbox.
     pub async fn get_inbox(&self, actor: &Actor, id: InboxId) -> Result<Inbox> {
-        let mut tx = self.store_().read().await?;
+        let mut tx = self.store_().query().await?;
         tx.get_inbox(actor.workspace_id, id).await?.ok_or(Error::NotFound { what: "inbox" })
     }
 
@@ -257,7 +257,7 @@ impl App {
     /// An inbox looked up by id alone, for channel traffic that proves itself with the
     /// inbox's secret instead of a member's credentials.
     pub async fn inbox_for_signed_post(&self, id: InboxId) -> Result<Inbox> {
-        let mut tx = self.store_().read().await?;
+        let mut tx = self.store_().query().await?;
         tx.get_inbox_by_id(id).await?.ok_or(Error::NotFound { what: "inbox" })
     }
 }

@@ -190,7 +190,7 @@ impl App {
     }
 
     async fn actor_for(&self, ws: WorkspaceId, user: UserId) -> Result<Actor> {
-        let mut tx = self.store_().read().await?;
+        let mut tx = self.store_().query().await?;
         match tx.get_membership(ws, user).await? {
             Some(m) if m.active => Ok(Actor { workspace_id: ws, user_id: user, role: m.role }),
             _ => Err(Error::Unauthenticated),
@@ -200,7 +200,7 @@ impl App {
     /// The member behind a session secret.
     pub async fn authenticate_session(&self, token: &str) -> Result<Actor> {
         let session = {
-            let mut tx = self.store_().read().await?;
+            let mut tx = self.store_().query().await?;
             tx.get_session(&hash_secret(token)).await?
         };
         match session {
@@ -214,7 +214,7 @@ impl App {
         let hash = hash_secret(token);
         let now = self.now();
         let found = {
-            let mut tx = self.store_().read().await?;
+            let mut tx = self.store_().query().await?;
             tx.find_token(&hash).await?
         };
         let Some(record) = found else { return Err(Error::Unauthenticated) };

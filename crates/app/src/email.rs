@@ -48,7 +48,7 @@ impl App {
     /// The e-mail inbox receiving at `address` (a +tag is ignored), in any workspace.
     pub async fn email_inbox_for_address(&self, address: &str) -> Result<Option<Inbox>> {
         let address = base_address(address);
-        let mut tx = self.store_().read().await?;
+        let mut tx = self.store_().query().await?;
         Ok(tx.inbox_by_address(&address).await?.filter(|i| i.kind == ChannelKind::Email))
     }
 
@@ -143,7 +143,7 @@ impl App {
     /// Message-IDs or the address it was sent to), else the one holding a message it
     /// answers, else a new one.
     async fn email_lookup(&self, ws: WorkspaceId, inbox: &Inbox, pid: &str, mail: &InboundEmail) -> Result<Lookup> {
-        let mut tx = self.store_().read().await?;
+        let mut tx = self.store_().query().await?;
         if let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await? {
             let conversation = self.load_conversation(&mut tx, ws, message.conversation_id).await?;
             return Ok(Lookup::Duplicate(Box::new(InboundOutcome { message, conversation, duplicate: true })));

@@ -18,18 +18,32 @@ impl Blobs {
     }
 
     /// Stores `bytes` and returns their hex SHA-256. Writes to a temporary file and renames
-    /// it into place, so a crash never leaves a half-written blob under its final name.
+    /// it into place, so a crash never leaves a half-written blob under its final name. The
+    /// whole of it is one trip to the blocking pool: each file operation on its own was a
+    /// hand-off between threads, and a mail's original is stored on every inbound mail.
     pub async fn put(&self, bytes: &[u8]) -> Result<String, StoreError> {
         let sha = hex(&Sha256::digest(bytes));
         let path = self.path(&sha)?;
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Ok(sha);
-        }
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        tokio::fs::create_dir_all(&dir).await.map_err(|e| io("creating", &dir, e))?;
         let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::now_v7().simple()));
-        tokio::fs::write(&tmp, bytes).await.map_err(|e| io("writing", &tmp, e))?;
-        tokio::fs::rename(&tmp, &path).await.map_err(|e| io("storing", &path, e))?;
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || {
+            if path.exists() {
+                return Ok(());
+            }
+            let write = |bytes: &[u8]| std::fs::write(&tmp, bytes);
+            if let Err(e) = write(&bytes) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(io("writing", &tmp, e));
+                }
+                // The first blob under this two-letter directory.
+                std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
+                write(&bytes).map_err(|e| io("writing", &tmp, e))?;
+            }
+            std::fs::rename(&tmp, &path).map_err(|e| io("storing", &path, e))
+        })
+        .await
+        .map_err(|e| StoreError::Io(format!("storing a file: {e}")))??;
         Ok(sha)
     }
 
@@ -53,4 +67,27 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_blob_is_stored_once_under_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("files"));
+        let sha = blobs.put(b"hello").await.unwrap();
+        assert_eq!(sha, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+        assert_eq!(std::fs::read(blobs.path(&sha).unwrap()).unwrap(), b"hello");
+        assert_eq!(blobs.put(b"hello").await.unwrap(), sha, "the same content again is the same blob");
+        let other = blobs.put(b"world").await.unwrap();
+        assert_ne!(other, sha);
+        let leftovers = std::fs::read_dir(blobs.path(&sha).unwrap().parent().unwrap())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(leftovers, 0, "no temporary file is left behind");
+        assert!(blobs.path("not-a-hash").is_err());
+    }
 }

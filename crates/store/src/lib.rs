@@ -144,6 +144,19 @@ impl Store {
         Ok(Tx { inner, deferred: None })
     }
 
+    /// Reads without a transaction: each statement sees the latest commit, and nothing is
+    /// begun or committed around them. One statement, or several that need not agree with
+    /// each other, cost one round trip each instead of three for the first; use
+    /// [`Store::read`] when several reads must see one snapshot. Read only through it: a
+    /// write would commit at once, statement by statement.
+    pub async fn query(&self) -> Result<Tx> {
+        let inner = match &self.db {
+            Db::Sqlite(p) => TxInner::SqliteConn(p.acquire().await?),
+            Db::Postgres(p) => TxInner::PostgresConn(p.acquire().await?),
+        };
+        Ok(Tx { inner, deferred: None })
+    }
+
     /// Writes a consistent copy of a SQLite database to `dest` while it is in use.
     pub async fn backup_to(&self, dest: &Path) -> Result<()> {
         let Db::Sqlite(pool) = &self.db else {
@@ -174,6 +187,27 @@ impl Store {
 enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// A pooled connection in autocommit mode ([`Store::query`]).
+    SqliteConn(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    /// A pooled connection in autocommit mode ([`Store::query`]).
+    PostgresConn(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+/// The connection a [`Tx`] runs its statements on.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl TxInner {
+    pub(crate) fn connection(&mut self) -> Conn<'_> {
+        match self {
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::SqliteConn(c) => Conn::Sqlite(c),
+            TxInner::Postgres(t) => Conn::Postgres(t),
+            TxInner::PostgresConn(c) => Conn::Postgres(c),
+        }
+    }
 }
 
 /// A transaction. Dropping it without [`Tx::commit`] rolls it back.
@@ -190,6 +224,7 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
+            TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
         }
         Ok(())
     }
@@ -199,6 +234,7 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(t) => t.rollback().await?,
             TxInner::Postgres(t) => t.rollback().await?,
+            TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
         }
         Ok(())
     }
@@ -223,8 +259,8 @@ impl Tx {
 
     fn dialect(&self) -> Dialect {
         match self.inner {
-            TxInner::Sqlite(_) => Dialect::Sqlite,
-            TxInner::Postgres(_) => Dialect::Postgres,
+            TxInner::Sqlite(_) | TxInner::SqliteConn(_) => Dialect::Sqlite,
+            TxInner::Postgres(_) | TxInner::PostgresConn(_) => Dialect::Postgres,
         }
     }
 }
@@ -233,15 +269,9 @@ impl Tx {
 /// statement text and binds compile for both, and `query_as::<_, Row>` infers the database.
 macro_rules! run {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match &mut $tx.inner {
-            $crate::TxInner::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            $crate::TxInner::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
+        match $tx.inner.connection() {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
         }
     };
 }

@@ -214,12 +214,8 @@ impl Tx {
         // Every UTF-8 string starting with `low` sorts below `low` + U+10FFFF.
         let high = format!("{low}\u{10FFFF}");
         let q = "SELECT term FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3";
-        let words: Vec<String> = run!(self, |c| sqlx::query_scalar(q)
-            .bind(&low)
-            .bind(&high)
-            .bind(MAX_EXPANSION + 1)
-            .fetch_all(c)
-            .await)?;
+        let words: Vec<String> =
+            run!(self, |c| sqlx::query_scalar(q).bind(&low).bind(&high).bind(MAX_EXPANSION + 1).fetch_all(c).await)?;
         Ok((words.len() as i64 <= MAX_EXPANSION).then_some(words))
     }
 

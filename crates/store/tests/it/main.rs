@@ -164,3 +164,17 @@ async fn search_words_match_as_prefixes_written_at_once_or_deferred() {
     let hit = tx.search(ws.id, "refunded", 10).await.unwrap();
     assert!(hit[0].snippet.contains("<mark>Refunded</mark>"), "{:?}", hit[0].snippet);
 }
+
+/// Reads outside a transaction see each commit as soon as it lands.
+#[tokio::test]
+async fn reads_without_a_transaction_see_the_latest_commit() {
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let mut reader = db.store.query().await.unwrap();
+    assert!(reader.get_workspace(ws.id).await.unwrap().is_none());
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(reader.get_workspace(ws.id).await.unwrap().map(|w| w.name), Some("W".to_string()));
+    reader.commit().await.unwrap();
+}
