@@ -77,6 +77,22 @@ pub struct InboundOutcome {
     pub duplicate: bool,
 }
 
+/// The inboxes one transaction has read, so a batch of messages to the same inbox reads it
+/// once.
+#[derive(Default)]
+pub(crate) struct InboxCache(Vec<domain::Inbox>);
+
+impl InboxCache {
+    async fn get(&mut self, tx: &mut Tx, ws: WorkspaceId, id: InboxId) -> Result<domain::Inbox> {
+        if let Some(inbox) = self.0.iter().find(|i| i.id == id && i.workspace_id == ws) {
+            return Ok(inbox.clone());
+        }
+        let inbox = tx.get_inbox(ws, id).await?.ok_or(Error::NotFound { what: "inbox" })?;
+        self.0.push(inbox.clone());
+        Ok(inbox)
+    }
+}
+
 /// How often a transaction that lost a race (two deliveries of the same message, or of
 /// the first messages of one new contact) is retried; the retry finds the winner's rows.
 const RACE_RETRIES: usize = 3;
@@ -116,7 +132,7 @@ impl App {
 
     async fn try_receive(&self, ws: WorkspaceId, input: &Inbound) -> Result<InboundOutcome> {
         let mut tx = self.store_().write().await?;
-        let (outcome, events) = self.receive_in(&mut tx, ws, input).await?;
+        let (outcome, events) = self.receive_in(&mut tx, ws, input, &mut InboxCache::default()).await?;
         if outcome.duplicate {
             tx.rollback().await?;
         } else {
@@ -132,9 +148,10 @@ impl App {
         tx: &mut Tx,
         ws: WorkspaceId,
         input: &Inbound,
+        inboxes: &mut InboxCache,
     ) -> Result<(InboundOutcome, Vec<NewEvent>)> {
         let now = self.now();
-        let inbox = tx.get_inbox(ws, input.inbox_id).await?.ok_or(Error::NotFound { what: "inbox" })?;
+        let inbox = inboxes.get(tx, ws, input.inbox_id).await?;
         if let Some(pid) = &input.provider_message_id
             && let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await?
         {
