@@ -99,7 +99,7 @@ impl App {
                 Err(e) => problems.push(format!("the attachment {:?} was not kept: {e}", part.filename)),
             }
         }
-        let attachments = files.iter().map(|f| f.id).collect();
+        let attachments = files.iter().map(|f| f.attachment.id).collect();
         let (from, also_known_as) = sender_identities(&mail.headers, &mut problems);
         let mut text = mail.text.clone();
         if text.len() > domain::message::MAX_TEXT {

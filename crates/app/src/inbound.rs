@@ -50,7 +50,7 @@ pub struct Routing {
     pub meta: MessageMeta,
     /// Files the channel wrote but has not recorded: recorded with the message, in its
     /// transaction (their ids must also be in [`Inbound::attachments`]).
-    pub files: Vec<domain::Attachment>,
+    pub files: Vec<crate::attachments::NewFile>,
 }
 
 /// Which conversation an inbound message joins.
@@ -236,12 +236,17 @@ impl App {
         let message_id = MessageId::new();
         let mut attachments = Vec::with_capacity(input.attachments.len());
         for file in &input.routing.files {
-            let file = Attachment { message_id: Some(message_id), ..file.clone() };
-            tx.insert_attachment(&file).await?;
-            attachments.push(file);
+            let attachment = Attachment { message_id: Some(message_id), ..file.attachment.clone() };
+            let file = crate::attachments::NewFile { attachment, inline: file.inline.clone() };
+            crate::attachments::record_file(tx, &file).await?;
+            attachments.push(file.attachment);
         }
-        let uploaded: Vec<AttachmentId> =
-            input.attachments.iter().copied().filter(|id| !input.routing.files.iter().any(|f| f.id == *id)).collect();
+        let uploaded: Vec<AttachmentId> = input
+            .attachments
+            .iter()
+            .copied()
+            .filter(|id| !input.routing.files.iter().any(|f| f.attachment.id == *id))
+            .collect();
         attachments.extend(self.claim_attachments(tx, ws, &uploaded).await?);
         let message = Message {
             id: message_id,

@@ -38,7 +38,7 @@ pub struct DeliveryRequest<'a> {
     /// The name of the teammate who wrote the reply, when a teammate did.
     pub agent_name: Option<&'a str>,
     /// The reply's files and where their bytes are.
-    pub files: &'a [(domain::Attachment, std::path::PathBuf)],
+    pub files: &'a [(domain::Attachment, crate::Content)],
 }
 
 /// How many earlier messages a delivery request carries.
@@ -70,7 +70,7 @@ struct Loaded {
     contact: Contact,
     thread: Vec<Message>,
     agent: Option<String>,
-    files: Vec<(domain::Attachment, std::path::PathBuf)>,
+    files: Vec<(domain::Attachment, crate::Content)>,
 }
 
 /// The job runners of one node.
@@ -171,7 +171,7 @@ impl Workers {
             };
             let mut files = Vec::with_capacity(message.attachments.len());
             for a in &message.attachments {
-                files.push((a.clone(), self.app.inner.blobs.path(&a.sha256)?));
+                files.push((a.clone(), self.app.content_of(&mut tx, a).await?));
             }
             let delivery = Loaded { message, conversation, contact, thread, agent, files };
             Ok::<_, crate::Error>(inbox.map(|i| (delivery, i)))

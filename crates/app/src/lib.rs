@@ -24,6 +24,7 @@ mod sanitize;
 mod search;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
+pub use attachments::{Content, INLINE_MAX, NewFile};
 pub use auth::{Login, NewToken, TokenInfo};
 pub use contacts::{ContactInput, ContactPatch};
 pub use conversations::{ConversationList, ConversationQuery, ReplyInput};

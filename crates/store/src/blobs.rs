@@ -1,7 +1,10 @@
-//! Attachment contents, stored content-addressed under the data directory: the file's
-//! SHA-256 is its name, so the same file uploaded twice is stored once.
+//! Attachment contents, stored by content: the SHA-256 of a file is its name, so the same
+//! file uploaded twice is stored once. Small files are rows of `file_contents`, written in
+//! the transaction that records them ([`Tx::put_file_content`]); larger ones are files
+//! under the data directory ([`Blobs`]).
 
-use crate::StoreError;
+use crate::{Result, StoreError, Tx, run};
+use domain::WorkspaceId;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +24,7 @@ impl Blobs {
     /// it into place, so a crash never leaves a half-written blob under its final name. The
     /// whole of it is one trip to the blocking pool: each file operation on its own was a
     /// hand-off between threads, and a mail's original is stored on every inbound mail.
-    pub async fn put(&self, bytes: &[u8]) -> Result<String, StoreError> {
+    pub async fn put(&self, bytes: &[u8]) -> std::result::Result<String, StoreError> {
         let sha = hex(&Sha256::digest(bytes));
         let path = self.path(&sha)?;
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
@@ -48,11 +51,27 @@ impl Blobs {
     }
 
     /// Where the blob with this SHA-256 lives (it may not exist).
-    pub fn path(&self, sha256: &str) -> Result<PathBuf, StoreError> {
+    pub fn path(&self, sha256: &str) -> std::result::Result<PathBuf, StoreError> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::Corrupt(format!("{sha256:?} is not a SHA-256")));
         }
         Ok(self.root.join(&sha256[..2]).join(&sha256[2..]))
+    }
+}
+
+impl Tx {
+    /// Stores a small file's bytes under their SHA-256 (once per workspace).
+    pub async fn put_file_content(&mut self, ws: WorkspaceId, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let q = "INSERT INTO file_contents (workspace_id, sha256, bytes) VALUES ($1, $2, $3) \
+                 ON CONFLICT (workspace_id, sha256) DO NOTHING";
+        run!(self, |c| sqlx::query(q).bind(ws.0).bind(sha256).bind(bytes).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A small file's bytes, when it is stored in the database (a larger one is a file).
+    pub async fn file_content(&mut self, ws: WorkspaceId, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let q = "SELECT bytes FROM file_contents WHERE workspace_id = $1 AND sha256 = $2";
+        Ok(run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(sha256).fetch_optional(c).await)?)
     }
 }
 

@@ -11,6 +11,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (4, "contact index", include_str!("../migrations/sqlite/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
+    (10, "small files", include_str!("../migrations/sqlite/0010_small_files.sql")),
 ];
 
 /// (version, description, SQL) for PostgreSQL.
@@ -21,6 +22,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (4, "contact index", include_str!("../migrations/postgres/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
+    (10, "small files", include_str!("../migrations/postgres/0010_small_files.sql")),
 ];
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";

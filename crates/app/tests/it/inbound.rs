@@ -169,3 +169,22 @@ async fn batched_messages_are_counted_indexed_and_logged_once() {
     let created = events[before..].iter().filter(|e| e.kind == domain::EventKind::MessageCreated).count();
     assert_eq!(created, outcomes.len(), "one message event each");
 }
+
+/// A small file is kept in the database with its record, a large one on disk; both read
+/// back whole, and the same content twice is stored once.
+#[tokio::test]
+async fn small_files_live_in_the_database_and_large_ones_on_disk() {
+    let t = ctx().await;
+    let small = b"a short note".to_vec();
+    let large: Vec<u8> = (0..app::INLINE_MAX + 1).map(|i| (i % 251) as u8).collect();
+    let a = t.app.store_attachment(&t.owner, "note.txt", "text/plain", &small).await.unwrap();
+    let b = t.app.store_attachment(&t.owner, "big.bin", "application/octet-stream", &large).await.unwrap();
+    let again = t.app.store_attachment(&t.owner, "copy.txt", "text/plain", &small).await.unwrap();
+    assert_eq!(again.sha256, a.sha256);
+    let (_, content) = t.app.open_attachment(&t.owner, a.id).await.unwrap();
+    assert!(matches!(content, app::Content::Bytes(_)), "{content:?}");
+    assert_eq!(content.read().await.unwrap(), small);
+    let (_, content) = t.app.open_attachment(&t.owner, b.id).await.unwrap();
+    assert!(matches!(content, app::Content::File(_)), "{content:?}");
+    assert_eq!(content.read().await.unwrap(), large);
+}

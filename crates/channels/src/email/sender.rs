@@ -46,8 +46,8 @@ impl SmtpSender {
             return Err(permanent("this inbox has no SMTP relay configured".into()));
         };
         let mut attachments = Vec::with_capacity(request.files.len());
-        for (file, path) in request.files {
-            let bytes = tokio::fs::read(path).await.map_err(|e| DeliveryError {
+        for (file, content) in request.files {
+            let bytes = content.read().await.map_err(|e| DeliveryError {
                 message: format!("the attachment {:?} could not be read: {e}", file.filename),
                 // A file that is gone stays gone; anything else (a shared volume hiccup) may pass.
                 permanent: e.kind() == std::io::ErrorKind::NotFound,

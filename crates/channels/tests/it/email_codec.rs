@@ -476,7 +476,7 @@ impl Thread {
     pub(crate) fn request<'a>(
         &'a self,
         agent: Option<&'a str>,
-        files: &'a [(domain::Attachment, PathBuf)],
+        files: &'a [(domain::Attachment, app::Content)],
     ) -> DeliveryRequest<'a> {
         DeliveryRequest {
             inbox: &self.inbox,

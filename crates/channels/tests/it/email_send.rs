@@ -95,7 +95,7 @@ fn sender() -> SmtpSender {
     SmtpSender::with_timeout(Duration::from_secs(10))
 }
 
-fn file_on_disk(dir: &Path, t: &Thread, name: &str, bytes: &[u8]) -> (Attachment, PathBuf) {
+fn file_on_disk(dir: &Path, t: &Thread, name: &str, bytes: &[u8]) -> (Attachment, app::Content) {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("written");
     let attachment = Attachment {
@@ -108,7 +108,7 @@ fn file_on_disk(dir: &Path, t: &Thread, name: &str, bytes: &[u8]) -> (Attachment
         sha256: "0".repeat(64),
         created_at: 1,
     };
-    (attachment, path)
+    (attachment, app::Content::File(path))
 }
 
 /// The header block of a mail, unfolded, as (lower-case name, value) pairs.
@@ -215,9 +215,9 @@ async fn an_inbox_without_a_relay_or_a_file_that_is_gone_fails_for_good() {
     let server =
         MailServer { host: "127.0.0.1".into(), port: 9, security: Security::None, username: None, password: None };
     let t = thread(Some(server));
-    let (attachment, path) = file_on_disk(dir.path(), &t, "gone.pdf", b"x");
-    std::fs::remove_file(&path).expect("removed");
-    let files = [(attachment, path)];
+    let (attachment, content) = file_on_disk(dir.path(), &t, "gone.pdf", b"x");
+    std::fs::remove_file(dir.path().join("gone.pdf")).expect("removed");
+    let files = [(attachment, content)];
     let err = sender().deliver(t.request(None, &files)).await.expect_err("no file");
     assert!(err.permanent);
     assert!(err.message.contains("gone.pdf"), "{}", err.message);

@@ -71,10 +71,21 @@ fn is_mime(t: &str) -> bool {
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments", params(("id" = String, Path, description = "The attachment's id")),
     responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>)))]
 async fn download(State(s): State<Shared>, Auth(actor): Auth, PathId(id): PathId<AttachmentId>) -> ApiResult<Response> {
-    let (attachment, path) = s.app.open_attachment(&actor, id).await?;
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|e| ApiError::internal(format!("opening attachment {id}: {e}")))?;
-    let len = file.metadata().await.map_err(|e| ApiError::internal(format!("reading attachment {id}: {e}")))?.len();
+    let (attachment, content) = s.app.open_attachment(&actor, id).await?;
+    let (body, len) = match content {
+        app::Content::Bytes(bytes) => {
+            let len = bytes.len() as u64;
+            (Body::from(bytes), len)
+        }
+        app::Content::File(path) => {
+            let file = tokio::fs::File::open(&path)
+                .await
+                .map_err(|e| ApiError::internal(format!("opening attachment {id}: {e}")))?;
+            let len =
+                file.metadata().await.map_err(|e| ApiError::internal(format!("reading attachment {id}: {e}")))?.len();
+            (Body::from_stream(chunks(file)), len)
+        }
+    };
     let content_type = HeaderValue::from_str(&attachment.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let disposition = HeaderValue::from_str(&content_disposition(&attachment.filename))
@@ -86,7 +97,7 @@ async fn download(State(s): State<Shared>, Auth(actor): Auth, PathId(id): PathId
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
     ];
-    Ok((headers, Body::from_stream(chunks(file))).into_response())
+    Ok((headers, body).into_response())
 }
 
 /// The file's contents in 64 KiB chunks.
