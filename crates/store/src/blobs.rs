@@ -60,11 +60,33 @@ impl Blobs {
 }
 
 impl Tx {
-    /// Stores a small file's bytes under their SHA-256 (once per workspace).
+    /// Stores a small file's bytes under their SHA-256 (once per workspace). Deferred to
+    /// the commit when the transaction defers its writes.
     pub async fn put_file_content(&mut self, ws: WorkspaceId, sha256: &str, bytes: &[u8]) -> Result<()> {
-        let q = "INSERT INTO file_contents (workspace_id, sha256, bytes) VALUES ($1, $2, $3) \
-                 ON CONFLICT (workspace_id, sha256) DO NOTHING";
-        run!(self, |c| sqlx::query(q).bind(ws.0).bind(sha256).bind(bytes).execute(c).await.map(|r| r.rows_affected()))?;
+        if let Some(deferred) = &mut self.deferred {
+            deferred.file_contents.insert((ws, sha256.to_string()), bytes.to_vec());
+            return Ok(());
+        }
+        self.put_file_contents(&[((ws, sha256.to_string()), bytes.to_vec())]).await
+    }
+
+    /// Stores several small files in one statement.
+    pub(crate) async fn put_file_contents(&mut self, rows: &[((WorkspaceId, String), Vec<u8>)]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let values = crate::deferred::placeholders(rows.len(), 3);
+        let q = format!(
+            "INSERT INTO file_contents (workspace_id, sha256, bytes) VALUES {values} \
+             ON CONFLICT (workspace_id, sha256) DO NOTHING"
+        );
+        run!(self, |c| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
+            for ((ws, sha), bytes) in rows {
+                query = query.bind(ws.0).bind(sha.as_str()).bind(bytes.as_slice());
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! Writes a SQLite transaction may put off until just before it commits: counter bumps and
-//! search-index documents.
+//! Writes a SQLite transaction may put off until just before it commits: counter bumps,
+//! search-index documents, and new attachments with their small files' bytes.
 //!
 //! Every statement on SQLite is a round trip to the connection's own thread, and the
 //! inbound group commit receives up to 128 messages in one transaction, each bumping a few
@@ -12,7 +12,7 @@
 
 use crate::{Result, Tx, run, search::Doc};
 use domain::WorkspaceId;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// The most rows one multi-row statement carries (SQLite allows 32,766 bound values).
@@ -28,6 +28,9 @@ pub(crate) struct Deferred {
     doc_slots: HashMap<Uuid, usize>,
     /// Their words, for `search_terms`, sorted so the insert walks the index in order.
     terms: BTreeSet<String>,
+    /// New attachments' metadata, and small files' bytes by workspace and SHA-256.
+    pub(crate) attachments: Vec<domain::Attachment>,
+    pub(crate) file_contents: BTreeMap<(WorkspaceId, String), Vec<u8>>,
 }
 
 impl Deferred {
@@ -57,8 +60,9 @@ impl Deferred {
 }
 
 impl Tx {
-    /// From now until the commit, counter bumps and search-index writes are collected and
-    /// written in a few multi-row statements just before [`Tx::commit`]. Only SQLite defers
+    /// From now until the commit, counter bumps, search-index writes, new attachments and
+    /// small files' bytes are collected and written in a few multi-row statements just
+    /// before [`Tx::commit`]. Only SQLite defers
     /// (on PostgreSQL the writes happen at once). Reads of counters or of the index inside
     /// this transaction do not see the deferred writes, so use it only where nothing reads
     /// them back; and never together with savepoints, which cannot undo what is deferred.
@@ -83,6 +87,14 @@ impl Tx {
         }
         let terms: Vec<String> = deferred.terms.into_iter().collect();
         self.write_terms(&terms).await?;
+        let files: Vec<_> = deferred.file_contents.into_iter().collect();
+        // Bytes dominate these rows: a few per statement keep each one small.
+        for chunk in files.chunks(32) {
+            self.put_file_contents(chunk).await?;
+        }
+        for chunk in deferred.attachments.chunks(ROWS_PER_STATEMENT / 2) {
+            self.insert_attachments(chunk).await?;
+        }
         self.deferred = Some(Deferred::default());
         Ok(())
     }

@@ -98,10 +98,11 @@ impl Store {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
-            // 8 MB of page cache per connection (eight of them at most): the hot pages of
-            // the lists and the index fit, and the process stays small; the OS page cache
-            // holds the rest of the file.
-            .pragma("cache_size", "-8000")
+            // 4 MB of page cache per connection (eight of them at most): the hot pages of
+            // the lists and the index fit (a first page of a million conversations reads a
+            // few dozen pages), and the process stays small; the OS page cache holds the
+            // rest of the file.
+            .pragma("cache_size", "-4000")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -230,22 +230,41 @@ impl Tx {
         Ok(())
     }
 
-    /// Stores an attachment's metadata (its content is already in the blob store).
+    /// Stores an attachment's metadata (its content is stored already, or in this
+    /// transaction). Deferred to the commit when the transaction defers its writes.
     pub async fn insert_attachment(&mut self, a: &Attachment) -> Result<()> {
-        let q = "INSERT INTO attachments (workspace_id, id, message_id, filename, content_type, size, sha256, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        run!(self, |c| sqlx::query(q)
-            .bind(a.workspace_id.0)
-            .bind(a.id.0)
-            .bind(a.message_id.map(|m| m.0))
-            .bind(&a.filename)
-            .bind(&a.content_type)
-            .bind(a.size)
-            .bind(&a.sha256)
-            .bind(a.created_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        if let Some(deferred) = &mut self.deferred {
+            deferred.attachments.push(a.clone());
+            return Ok(());
+        }
+        self.insert_attachments(std::slice::from_ref(a)).await
+    }
+
+    /// Stores several attachments' metadata in one statement.
+    pub(crate) async fn insert_attachments(&mut self, rows: &[Attachment]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let values = crate::deferred::placeholders(rows.len(), 8);
+        let q = format!(
+            "INSERT INTO attachments (workspace_id, id, message_id, filename, content_type, size, sha256, created_at) \
+             VALUES {values}"
+        );
+        run!(self, |c| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
+            for a in rows {
+                query = query
+                    .bind(a.workspace_id.0)
+                    .bind(a.id.0)
+                    .bind(a.message_id.map(|m| m.0))
+                    .bind(a.filename.as_str())
+                    .bind(a.content_type.as_str())
+                    .bind(a.size)
+                    .bind(a.sha256.as_str())
+                    .bind(a.created_at);
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
