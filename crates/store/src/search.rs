@@ -277,17 +277,28 @@ impl Tx {
         // doclists of every word with that prefix in full before it can return the newest
         // match; an OR of the exact words is read lazily, newest first, and stops at the
         // limit. So a prefix is expanded to its words here, unless it has too many.
-        let mut expr = format!("ws : \"{}\"", workspace_token(ws));
+        //
+        // The workspace's token scopes the match inside FTS5, at the price of a seek into
+        // its doclist (which holds every document of the workspace) per match. With one
+        // workspace, the usual embedded desk, it filters nothing, so it is left out; the
+        // documents read next are still checked for the workspace.
+        let q = "SELECT COUNT(*) FROM (SELECT 1 FROM workspaces LIMIT 2)";
+        let workspaces: i64 = run!(self, |c| sqlx::query_scalar(q).fetch_one(c).await)?;
+        let mut clauses = Vec::with_capacity(terms.len() + 1);
+        if workspaces > 1 {
+            clauses.push(format!("ws : \"{}\"", workspace_token(ws)));
+        }
         for t in terms {
             match self.expand(t).await? {
                 Some(words) if words.is_empty() => return Ok(Vec::new()),
                 Some(words) => {
                     let any: Vec<String> = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
-                    expr.push_str(&format!(" AND body : ({})", any.join(" OR ")));
+                    clauses.push(format!("body : ({})", any.join(" OR ")));
                 }
-                None => expr.push_str(&format!(" AND body : \"{t}\"*")),
+                None => clauses.push(format!("body : \"{t}\"*")),
             }
         }
+        let expr = clauses.join(" AND ");
         // The newest matches only: FTS5 walks the doclists backwards and stops at the limit.
         // bm25() is left out on purpose: its statistics need every match of every term.
         let q =
@@ -300,9 +311,11 @@ impl Tx {
         let ids = candidates.iter().map(|(r,)| r.to_string()).collect::<Vec<_>>().join(",");
         // Snippets are cut here from the stored text: FTS5's snippet() would evaluate the
         // whole query again, over every match of a common word, to find 200 rows.
-        let q = format!("SELECT rowid, kind, ref_id, conversation_id, body FROM search_docs WHERE rowid IN ({ids})");
+        let q = format!(
+            "SELECT rowid, kind, ref_id, conversation_id, body FROM search_docs WHERE rowid IN ({ids}) AND workspace_id = $1"
+        );
         let docs: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
-            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).fetch_all(c).await)?;
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).fetch_all(c).await)?;
         let mut rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> = docs
             .into_iter()
             .map(|(rowid, kind, id, conv, body)| (rowid, kind, id, conv, snippet(&body, terms)))
