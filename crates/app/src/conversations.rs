@@ -116,6 +116,8 @@ impl App {
         tx.insert_message(&m).await?;
         after.last_activity_at = now;
         tx.update_conversation(before, after).await?;
+        crate::routing::on_change(tx, before, after, now).await?;
+        tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
         tx.move_counters(actor.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
         Ok(vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)])
     }
@@ -261,6 +263,7 @@ impl App {
         after.on_reply(now, &m.text);
         tx.update_conversation(&before, &after).await?;
         tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
+        tx.touch_presence(ws, actor.user_id, now).await?;
         let job = crate::jobs::delivery_job(ws, m.id, now, self.config().delivery_max_attempts);
         tx.enqueue_job(&job, now).await?;
         self.commit(tx, ws, vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)])
@@ -310,6 +313,7 @@ impl App {
         }
         after.last_activity_at = now;
         tx.update_conversation(&before, &after).await?;
+        tx.touch_presence(ws, actor.user_id, now).await?;
         events.push(conversation_event(EventKind::ConversationUpdated, &after));
         self.commit(tx, ws, events).await?;
         Ok(m)

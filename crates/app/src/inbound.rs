@@ -214,6 +214,7 @@ impl App {
                 c
             }
         };
+        crate::routing::on_inbound(tx, &conversation, now).await?;
         // The channel's own files are new: recorded already linked to the message, so they
         // need neither the look-up nor the link that uploaded files get.
         let message_id = MessageId::new();

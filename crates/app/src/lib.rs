@@ -20,6 +20,7 @@ mod inbound;
 mod jobs;
 mod labels;
 mod notifications;
+mod routing;
 mod sanitize;
 mod search;
 
@@ -32,6 +33,7 @@ pub use events::{Ephemeral, EventBus, event_visible};
 pub use inbound::{Inbound, InboundOutcome, Routing, Threading};
 pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Workers};
 pub use labels::Label;
+pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary, QueueView};
 pub use search::SearchResult;
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
@@ -93,6 +95,9 @@ pub struct AppConfig {
     pub delivery_max_attempts: i32,
     /// How long a worker holds a claimed job before another may take it, in ms.
     pub job_lease_ms: i64,
+    /// How often this node's workers run the routing pass (auto-away re-queueing, and
+    /// assigning what waits), in ms.
+    pub routing_interval_ms: i64,
 }
 
 impl AppConfig {
@@ -105,6 +110,7 @@ impl AppConfig {
             backoff: Backoff::default(),
             delivery_max_attempts: 8,
             job_lease_ms: 60_000,
+            routing_interval_ms: 5_000,
         }
     }
 }
@@ -123,6 +129,8 @@ struct Inner {
     config: AppConfig,
     job_wake: tokio::sync::Notify,
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
+    /// When this node last ran the routing pass.
+    routing_ran_at: std::sync::atomic::AtomicI64,
 }
 
 impl App {
@@ -140,6 +148,7 @@ impl App {
                 config,
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
+                routing_ran_at: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
         })
     }

@@ -23,6 +23,10 @@ text_enum!(
         ContactMerged => "contact.merged",
         /// A user got a notification.
         NotificationCreated => "notification.created",
+        /// An agent's presence changed (set by them, or returned to the queue while away).
+        PresenceUpdated => "presence.updated",
+        /// A queue changed: a conversation joined or left it; carries the new positions.
+        QueueUpdated => "queue.updated",
     }
 );
 

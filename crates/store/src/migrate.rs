@@ -10,6 +10,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (3, "email", include_str!("../migrations/sqlite/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/sqlite/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
+    (6, "routing", include_str!("../migrations/sqlite/0006_routing.sql")),
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
 ];
 
@@ -20,6 +21,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (3, "email", include_str!("../migrations/postgres/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/postgres/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
+    (6, "routing", include_str!("../migrations/postgres/0006_routing.sql")),
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
 ];
 

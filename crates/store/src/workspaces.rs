@@ -1,5 +1,7 @@
 //! Workspaces and the per-workspace conversation numbers.
 
+mod routing;
+
 use crate::{Result, Tx, run};
 use domain::{Millis, Role, Workspace, WorkspaceId};
 use uuid::Uuid;

@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "notifications", description = "Mentions and assignments"),
         (name = "attachments", description = "Files"),
         (name = "events", description = "Live events (server-sent events)"),
+        (name = "routing", description = "Presence, capacity, assignment policies and the queue"),
     )
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ mod email;
 mod events;
 mod inbound;
 mod jobs;
+mod routing;
 mod search;
 
 use app::{Actor, App, AppConfig, Clock, InboxInput};

@@ -10,6 +10,7 @@ mod conversations;
 mod events;
 mod inboxes;
 mod notifications;
+mod routing;
 mod search;
 
 use crate::Shared;
@@ -34,6 +35,7 @@ pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
         .merge(notifications::routes())
         .merge(attachments::routes(upload_limit))
         .merge(events::routes())
+        .merge(routing::routes())
 }
 
 /// Whether the server is up.

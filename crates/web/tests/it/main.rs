@@ -13,6 +13,7 @@ mod files;
 mod harness;
 mod inbound;
 mod openapi;
+mod routing;
 mod ui_admin;
 mod ui_contacts;
 mod ui_email_settings;

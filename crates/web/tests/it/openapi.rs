@@ -60,6 +60,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/attachments"),
     ("get", "/api/v1/attachments/{id}"),
     ("get", "/api/v1/events"),
+    ("get", "/api/v1/presence"),
+    ("put", "/api/v1/me/presence"),
+    ("post", "/api/v1/me/activity"),
+    ("put", "/api/v1/users/{id}/capacity"),
+    ("get", "/api/v1/routing/settings"),
+    ("put", "/api/v1/routing/settings"),
+    ("get", "/api/v1/routing/policies"),
+    ("put", "/api/v1/inboxes/{id}/assignment"),
+    ("put", "/api/v1/teams/{id}/assignment"),
+    ("get", "/api/v1/queue"),
+    ("get", "/api/v1/conversations/{id}/queue"),
 ];
 
 fn documented(doc: &Value) -> Vec<(String, String)> {
