@@ -271,6 +271,14 @@ impl App {
         self.agent_status(ws, actor.user_id).await
     }
 
+    /// The caller's effective presence (offline until they set one).
+    pub async fn my_presence(&self, actor: &Actor) -> Result<Presence> {
+        let mut tx = self.store_().read().await?;
+        let Some(p) = tx.get_presence(actor.workspace_id, actor.user_id).await? else { return Ok(Presence::Offline) };
+        let settings = tx.routing_settings(actor.workspace_id).await?.unwrap_or_default();
+        Ok(p.effective(&settings, self.now()))
+    }
+
     /// Records that the caller is at work (keeps auto-away off while they use Chorus).
     pub async fn touch_presence(&self, actor: &Actor) -> Result<()> {
         let mut tx = self.store_().write().await?;

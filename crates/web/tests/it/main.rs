@@ -18,3 +18,4 @@ mod ui_admin;
 mod ui_contacts;
 mod ui_email_settings;
 mod ui_inbox;
+mod ui_routing;
