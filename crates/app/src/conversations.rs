@@ -117,6 +117,7 @@ impl App {
         after.last_activity_at = now;
         tx.update_conversation(before, after).await?;
         crate::routing::on_change(tx, before, after, now).await?;
+        crate::sla::on_change(tx, before, after, now).await?;
         tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
         tx.move_counters(actor.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
         Ok(vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)])

@@ -134,7 +134,7 @@ impl Workers {
         Ok(n)
     }
 
-    /// Runs the routing pass when this node has not for `routing_interval_ms`.
+    /// Runs the routing and SLA passes when this node has not for `routing_interval_ms`.
     async fn routing_if_due(&self) {
         let now = self.app.now();
         let last = &self.app.inner.routing_ran_at;
@@ -148,6 +148,9 @@ impl Workers {
         }
         if let Err(e) = self.app.run_routing().await {
             tracing::warn!(error = %e, "the routing pass failed; it runs again shortly");
+        }
+        if let Err(e) = self.app.run_sla().await {
+            tracing::warn!(error = %e, "the SLA pass failed; it runs again shortly");
         }
     }
 

@@ -23,6 +23,7 @@ mod notifications;
 mod routing;
 mod sanitize;
 mod search;
+mod sla;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use auth::{Login, NewToken, TokenInfo};
@@ -35,6 +36,7 @@ pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Worker
 pub use labels::Label;
 pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary, QueueView};
 pub use search::SearchResult;
+pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;

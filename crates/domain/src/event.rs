@@ -27,6 +27,10 @@ text_enum!(
         PresenceUpdated => "presence.updated",
         /// A queue changed: a conversation joined or left it; carries the new positions.
         QueueUpdated => "queue.updated",
+        /// An SLA clock passed its warning share of the target.
+        SlaWarning => "sla.warning",
+        /// An SLA target was missed.
+        SlaBreached => "sla.breached",
     }
 );
 

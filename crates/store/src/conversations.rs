@@ -2,6 +2,7 @@
 //! threading lookups and the filtered, keyset-paginated list.
 
 mod queue;
+mod sla;
 
 use crate::rows::{json, parse};
 use crate::{Result, StoreError, Tx, run};

@@ -11,6 +11,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (4, "contact index", include_str!("../migrations/sqlite/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
     (6, "routing", include_str!("../migrations/sqlite/0006_routing.sql")),
+    (7, "sla", include_str!("../migrations/sqlite/0007_sla.sql")),
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
 ];
 
@@ -22,6 +23,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (4, "contact index", include_str!("../migrations/postgres/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
     (6, "routing", include_str!("../migrations/postgres/0006_routing.sql")),
+    (7, "sla", include_str!("../migrations/postgres/0007_sla.sql")),
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
 ];
 

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "attachments", description = "Files"),
         (name = "events", description = "Live events (server-sent events)"),
         (name = "routing", description = "Presence, capacity, assignment policies and the queue"),
+        (name = "sla", description = "SLA policies, business hours and each conversation's clocks"),
     )
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ mod inbound;
 mod jobs;
 mod routing;
 mod search;
+mod sla;
 
 use app::{Actor, App, AppConfig, Clock, InboxInput};
 use domain::{Backoff, ChannelKind, Identity, IdentityKind, Inbox, InboxSettings, Millis};

@@ -12,6 +12,7 @@ mod inboxes;
 mod notifications;
 mod routing;
 mod search;
+mod sla;
 
 use crate::Shared;
 use crate::dto::Health;
@@ -36,6 +37,7 @@ pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
         .merge(attachments::routes(upload_limit))
         .merge(events::routes())
         .merge(routing::routes())
+        .merge(sla::routes())
 }
 
 /// Whether the server is up.

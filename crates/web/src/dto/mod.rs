@@ -7,12 +7,14 @@ mod contacts;
 mod conversations;
 mod live;
 mod routing;
+mod sla;
 
 pub use admin::*;
 pub use contacts::*;
 pub use conversations::*;
 pub use live::*;
 pub use routing::*;
+pub use sla::*;
 
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};

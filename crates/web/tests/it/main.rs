@@ -14,6 +14,7 @@ mod harness;
 mod inbound;
 mod openapi;
 mod routing;
+mod sla;
 mod ui_admin;
 mod ui_contacts;
 mod ui_email_settings;

@@ -71,6 +71,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/teams/{id}/assignment"),
     ("get", "/api/v1/queue"),
     ("get", "/api/v1/conversations/{id}/queue"),
+    ("get", "/api/v1/sla/policies"),
+    ("post", "/api/v1/sla/policies"),
+    ("get", "/api/v1/sla/policies/{id}"),
+    ("patch", "/api/v1/sla/policies/{id}"),
+    ("delete", "/api/v1/sla/policies/{id}"),
+    ("get", "/api/v1/conversations/{id}/sla"),
 ];
 
 fn documented(doc: &Value) -> Vec<(String, String)> {
