@@ -214,7 +214,6 @@ impl App {
                 c
             }
         };
-        crate::routing::on_inbound(tx, &conversation, now).await?;
         // The channel's own files are new: recorded already linked to the message, so they
         // need neither the look-up nor the link that uploaded files get.
         let message_id = MessageId::new();
@@ -247,6 +246,7 @@ impl App {
         tx.insert_message(&message).await?;
         tx.index_document(ws, SearchKind::Message, message.id.0, Some(conversation.id), &message.text).await?;
         events.push(message_event(&message));
+        crate::routing::on_inbound(tx, &conversation, &message, now).await?;
         Ok((InboundOutcome { message, conversation, duplicate: false }, events))
     }
 }

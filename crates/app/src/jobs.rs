@@ -118,8 +118,12 @@ impl Workers {
         };
         let n = jobs.len();
         for job in jobs {
-            if job.kind == crate::routing::ROUTE {
-                let outcome = self.app.run_route_job(&job).await;
+            if job.kind == crate::routing::ROUTE || job.kind == crate::rules::RULES {
+                let outcome = if job.kind == crate::rules::RULES {
+                    self.app.run_rules_job(&job).await
+                } else {
+                    self.app.run_route_job(&job).await
+                };
                 self.settle_plain(&job, outcome).await?;
                 continue;
             }

@@ -21,6 +21,7 @@ mod jobs;
 mod labels;
 mod notifications;
 mod routing;
+mod rules;
 mod sanitize;
 mod search;
 mod sla;
@@ -35,6 +36,7 @@ pub use inbound::{Inbound, InboundOutcome, Routing, Threading};
 pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Workers};
 pub use labels::Label;
 pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary, QueueView};
+pub use rules::RuleInput;
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 

@@ -373,6 +373,7 @@ impl App {
             tx.update_conversation(before, &after).await?;
             tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
             tx.take_assignment_start(ws, after.id).await?;
+            crate::rules::on_change(&mut tx, before, &after, now).await?;
             events.push(message_event(&m));
             events.push(conversation_event(EventKind::ConversationUpdated, &after));
         }
@@ -392,14 +393,15 @@ fn presence_event(user: UserId, presence: Presence) -> NewEvent {
     }
 }
 
-/// Puts a conversation a customer just wrote in up for routing, inside the inbound
-/// transaction: when it waits (open, nobody assigned) and the workspace assigns
-/// automatically, a routing job runs once the message is committed.
-pub(crate) async fn on_inbound(tx: &mut Tx, c: &Conversation, now: Millis) -> Result<()> {
+/// Puts a conversation a customer just wrote in up for routing and for the rules, inside the
+/// inbound transaction: when it waits (open, nobody assigned) and the workspace assigns
+/// automatically, a routing job runs once the message is committed; when the workspace has
+/// rules, a rules job does.
+pub(crate) async fn on_inbound(tx: &mut Tx, c: &Conversation, m: &Message, now: Millis) -> Result<()> {
     if c.assignee_id.is_none() && c.status == Status::Open && tx.auto_assigns(c.workspace_id).await? {
         tx.enqueue_job(&route_job(c.workspace_id, Some(c.id), now), now).await?;
     }
-    Ok(())
+    crate::rules::on_inbound(tx, c, m, now).await
 }
 
 /// Keeps routing's records in step with a change made by a teammate: when an assignment

@@ -303,6 +303,8 @@ impl App {
             }
             let Some(c) = tx.get_conversation(ws, id).await? else { continue };
             let kind_ev = if event == "breach" { EventKind::SlaBreached } else { EventKind::SlaWarning };
+            let trigger = if event == "breach" { domain::Trigger::SlaBreached } else { domain::Trigger::SlaWarning };
+            crate::rules::enqueue(&mut tx, &c, trigger, None, now).await?;
             by_ws.entry(ws).or_default().push(NewEvent {
                 kind: kind_ev,
                 conversation_id: Some(id),

@@ -12,6 +12,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
     (6, "routing", include_str!("../migrations/sqlite/0006_routing.sql")),
     (7, "sla", include_str!("../migrations/sqlite/0007_sla.sql")),
+    (8, "rules", include_str!("../migrations/sqlite/0008_rules.sql")),
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
 ];
 
@@ -24,6 +25,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
     (6, "routing", include_str!("../migrations/postgres/0006_routing.sql")),
     (7, "sla", include_str!("../migrations/postgres/0007_sla.sql")),
+    (8, "rules", include_str!("../migrations/postgres/0008_rules.sql")),
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
 ];
 

@@ -1,6 +1,7 @@
 //! Workspaces and the per-workspace conversation numbers.
 
 mod routing;
+mod rules;
 mod sla;
 
 use crate::{Result, Tx, run};

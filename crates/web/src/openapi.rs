@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "events", description = "Live events (server-sent events)"),
         (name = "routing", description = "Presence, capacity, assignment policies and the queue"),
         (name = "sla", description = "SLA policies, business hours and each conversation's clocks"),
+        (name = "rules", description = "Automation rules"),
     )
 )]
 pub struct ApiDoc;

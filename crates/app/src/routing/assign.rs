@@ -107,6 +107,7 @@ impl App {
             tx.update_conversation(&before, &after).await?;
             tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
             tx.start_assignment(ws, after.id, user, now).await?;
+            crate::rules::on_change(&mut tx, &before, &after, now).await?;
             tx.mark_assigned(ws, user, now).await?;
             if p.policy == AssignmentPolicy::RoundRobin {
                 tx.set_routing_turn(ws, p.scope, user).await?;

@@ -11,6 +11,7 @@ mod events;
 mod inbound;
 mod jobs;
 mod routing;
+mod rules;
 mod search;
 mod sla;
 

@@ -11,6 +11,7 @@ mod events;
 mod inboxes;
 mod notifications;
 mod routing;
+mod rules;
 mod search;
 mod sla;
 
@@ -38,6 +39,7 @@ pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
         .merge(events::routes())
         .merge(routing::routes())
         .merge(sla::routes())
+        .merge(rules::routes())
 }
 
 /// Whether the server is up.

@@ -7,6 +7,7 @@ mod contacts;
 mod conversations;
 mod live;
 mod routing;
+mod rules;
 mod sla;
 
 pub use admin::*;
@@ -14,6 +15,7 @@ pub use contacts::*;
 pub use conversations::*;
 pub use live::*;
 pub use routing::*;
+pub use rules::*;
 pub use sla::*;
 
 use serde::{Deserialize, Deserializer};

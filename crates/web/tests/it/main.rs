@@ -14,6 +14,7 @@ mod harness;
 mod inbound;
 mod openapi;
 mod routing;
+mod rules;
 mod sla;
 mod ui_admin;
 mod ui_contacts;

@@ -77,6 +77,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/sla/policies/{id}"),
     ("delete", "/api/v1/sla/policies/{id}"),
     ("get", "/api/v1/conversations/{id}/sla"),
+    ("get", "/api/v1/rules"),
+    ("post", "/api/v1/rules"),
+    ("get", "/api/v1/rules/{id}"),
+    ("put", "/api/v1/rules/{id}"),
+    ("delete", "/api/v1/rules/{id}"),
 ];
 
 fn documented(doc: &Value) -> Vec<(String, String)> {
