@@ -116,6 +116,10 @@ impl App {
         tx.insert_message(&m).await?;
         after.last_activity_at = now;
         tx.update_conversation(before, after).await?;
+        crate::routing::on_change(tx, before, after, now).await?;
+        crate::sla::on_change(tx, before, after, now).await?;
+        crate::rules::on_change(tx, before, after, now).await?;
+        tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
         tx.move_counters(actor.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
         Ok(vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)])
     }
@@ -224,6 +228,17 @@ impl App {
     /// Replies to the customer on the conversation's channel: the message is stored as
     /// queued and a delivery job is enqueued in the same transaction.
     pub async fn reply(&self, actor: &Actor, id: ConversationId, input: ReplyInput) -> Result<Message> {
+        self.reply_as(actor, id, input, Author::Agent(actor.user_id)).await
+    }
+
+    /// [`App::reply`] written by `author` (an automation rule replies as Chorus itself).
+    pub(crate) async fn reply_as(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        input: ReplyInput,
+        author: Author,
+    ) -> Result<Message> {
         validate_text(&input.text, !input.attachments.is_empty())?;
         let ws = actor.workspace_id;
         let now = self.now();
@@ -237,13 +252,7 @@ impl App {
             });
         }
         let attachments = self.claim_attachments(&mut tx, ws, &input.attachments).await?;
-        let mut m = Message::from_team(
-            &before,
-            MessageKind::Message,
-            Author::Agent(actor.user_id),
-            input.text.trim().to_string(),
-            now,
-        );
+        let mut m = Message::from_team(&before, MessageKind::Message, author, input.text.trim().to_string(), now);
         m.html = input.html.as_deref().map(clean_html);
         m.attachments = attachments;
         if inbox.kind == domain::ChannelKind::Email {
@@ -261,6 +270,7 @@ impl App {
         after.on_reply(now, &m.text);
         tx.update_conversation(&before, &after).await?;
         tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
+        tx.touch_presence(ws, actor.user_id, now).await?;
         let job = crate::jobs::delivery_job(ws, m.id, now, self.config().delivery_max_attempts);
         tx.enqueue_job(&job, now).await?;
         self.commit(tx, ws, vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)])
@@ -310,6 +320,7 @@ impl App {
         }
         after.last_activity_at = now;
         tx.update_conversation(&before, &after).await?;
+        tx.touch_presence(ws, actor.user_id, now).await?;
         events.push(conversation_event(EventKind::ConversationUpdated, &after));
         self.commit(tx, ws, events).await?;
         Ok(m)

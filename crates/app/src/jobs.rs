@@ -118,6 +118,15 @@ impl Workers {
         };
         let n = jobs.len();
         for job in jobs {
+            if job.kind == crate::routing::ROUTE || job.kind == crate::rules::RULES {
+                let outcome = if job.kind == crate::rules::RULES {
+                    self.app.run_rules_job(&job).await
+                } else {
+                    self.app.run_route_job(&job).await
+                };
+                self.settle_plain(&job, outcome).await?;
+                continue;
+            }
             let outcome = match job.kind.as_str() {
                 DELIVER => self.deliver(&job).await,
                 other => Err(domain_error(format!("unknown job kind {other:?}"), true)),
@@ -125,7 +134,46 @@ impl Workers {
             self.settle(&job, outcome).await?;
         }
         self.wake_snoozed().await?;
+        self.routing_if_due().await;
         Ok(n)
+    }
+
+    /// Runs the routing and SLA passes when this node has not for `routing_interval_ms`.
+    async fn routing_if_due(&self) {
+        let now = self.app.now();
+        let last = &self.app.inner.routing_ran_at;
+        let prev = last.load(std::sync::atomic::Ordering::Acquire);
+        if now.saturating_sub(prev) < self.app.config().routing_interval_ms
+            || last
+                .compare_exchange(prev, now, std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Acquire)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = self.app.run_routing().await {
+            tracing::warn!(error = %e, "the routing pass failed; it runs again shortly");
+        }
+        if let Err(e) = self.app.run_sla().await {
+            tracing::warn!(error = %e, "the SLA pass failed; it runs again shortly");
+        }
+    }
+
+    /// Settles a job whose work is all in the database: done, or retried with backoff.
+    async fn settle_plain(&self, job: &Job, outcome: Result<()>) -> Result<()> {
+        let now = self.app.now();
+        let mut tx = self.app.store_().write().await?;
+        match outcome {
+            Ok(()) => tx.finish_job(job.id, now).await?,
+            Err(e) if job.attempts >= job.max_attempts => {
+                tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job failed for good");
+                tx.kill_job(job.id, &e.to_string(), now).await?
+            }
+            Err(e) => {
+                tx.retry_job(job.id, now + self.app.config().backoff.delay(job.attempts), &e.to_string(), now).await?
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Runs `n` worker loops until the returned handles are aborted.

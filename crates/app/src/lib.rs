@@ -20,8 +20,11 @@ mod inbound;
 mod jobs;
 mod labels;
 mod notifications;
+mod routing;
+mod rules;
 mod sanitize;
 mod search;
+mod sla;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use attachments::{Content, INLINE_MAX, NewFile};
@@ -33,7 +36,10 @@ pub use events::{Ephemeral, EventBus, event_visible};
 pub use inbound::{Inbound, InboundOutcome, Routing, Threading};
 pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Workers};
 pub use labels::Label;
+pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary, QueueView};
+pub use rules::RuleInput;
 pub use search::SearchResult;
+pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;
@@ -94,6 +100,9 @@ pub struct AppConfig {
     pub delivery_max_attempts: i32,
     /// How long a worker holds a claimed job before another may take it, in ms.
     pub job_lease_ms: i64,
+    /// How often this node's workers run the routing pass (auto-away re-queueing, and
+    /// assigning what waits), in ms.
+    pub routing_interval_ms: i64,
 }
 
 impl AppConfig {
@@ -106,6 +115,7 @@ impl AppConfig {
             backoff: Backoff::default(),
             delivery_max_attempts: 8,
             job_lease_ms: 60_000,
+            routing_interval_ms: 5_000,
         }
     }
 }
@@ -124,6 +134,8 @@ struct Inner {
     config: AppConfig,
     job_wake: tokio::sync::Notify,
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
+    /// When this node last ran the routing pass.
+    routing_ran_at: std::sync::atomic::AtomicI64,
 }
 
 impl App {
@@ -141,6 +153,7 @@ impl App {
                 config,
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
+                routing_ran_at: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
         })
     }

@@ -23,6 +23,14 @@ text_enum!(
         ContactMerged => "contact.merged",
         /// A user got a notification.
         NotificationCreated => "notification.created",
+        /// An agent's presence changed (set by them, or returned to the queue while away).
+        PresenceUpdated => "presence.updated",
+        /// A queue changed: a conversation joined or left it; carries the new positions.
+        QueueUpdated => "queue.updated",
+        /// An SLA clock passed its warning share of the target.
+        SlaWarning => "sla.warning",
+        /// An SLA target was missed.
+        SlaBreached => "sla.breached",
     }
 );
 

@@ -21,6 +21,7 @@ pub mod message;
 pub mod page;
 pub mod presence;
 pub mod queue;
+pub mod routing;
 pub mod rules;
 pub mod sla;
 pub mod sunset;
@@ -40,6 +41,7 @@ pub use message::{Attachment, Author, DeliveryStatus, Direction, Message, Messag
 pub use page::{Cursor, Page};
 pub use presence::{Presence, auto_away_at, effective_presence};
 pub use queue::{MIN_SAMPLES, WaitRange, Waiting, estimate_wait, position_of, queue_order, sort_queue};
+pub use routing::{AgentPresence, QueueScope, RoutingSettings};
 pub use rules::{Action, Condition, Facts, MAX_RULE_DEPTH, Rule, RuleChain, Trigger};
 pub use sla::{
     BusinessHours, OpenInterval, SlaClock, SlaEvent, SlaKind, SlaPause, SlaPolicy, SlaState, SlaTargetRule, SlaTargets,

@@ -1,6 +1,9 @@
 //! Conversations: inserts, the one write of a changed conversation (with its label index),
 //! threading lookups and the filtered, keyset-paginated list.
 
+mod queue;
+mod sla;
+
 use crate::rows::{json, parse};
 use crate::{Result, StoreError, Tx, run};
 use domain::{

@@ -10,6 +10,9 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (3, "email", include_str!("../migrations/sqlite/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/sqlite/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/sqlite/0005_search_words.sql")),
+    (6, "routing", include_str!("../migrations/sqlite/0006_routing.sql")),
+    (7, "sla", include_str!("../migrations/sqlite/0007_sla.sql")),
+    (8, "rules", include_str!("../migrations/sqlite/0008_rules.sql")),
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
     (10, "small files", include_str!("../migrations/sqlite/0010_small_files.sql")),
 ];
@@ -21,6 +24,9 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (3, "email", include_str!("../migrations/postgres/0003_email.sql")),
     (4, "contact index", include_str!("../migrations/postgres/0004_contact_index.sql")),
     (5, "search words", include_str!("../migrations/postgres/0005_search_words.sql")),
+    (6, "routing", include_str!("../migrations/postgres/0006_routing.sql")),
+    (7, "sla", include_str!("../migrations/postgres/0007_sla.sql")),
+    (8, "rules", include_str!("../migrations/postgres/0008_rules.sql")),
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
     (10, "small files", include_str!("../migrations/postgres/0010_small_files.sql")),
 ];

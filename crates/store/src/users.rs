@@ -1,6 +1,8 @@
 //! Users, memberships, sign-in sessions and personal API tokens. Secrets are stored only
 //! as hashes: a leaked database does not let anyone sign in.
 
+mod presence;
+
 use crate::rows::parse;
 use crate::{Result, StoreError, Tx, run};
 use domain::{Membership, Millis, TokenId, User, UserId, WorkspaceId};

@@ -1,5 +1,9 @@
 //! Workspaces and the per-workspace conversation numbers.
 
+mod routing;
+mod rules;
+mod sla;
+
 use crate::{Result, Tx, run};
 use domain::{Millis, Role, Workspace, WorkspaceId};
 use uuid::Uuid;

@@ -156,5 +156,16 @@
     }).catch(function () {}).finally(function () { setTimeout(function () { checking = false; }, 5000); });
   });
 
+  // While someone works in Chorus, say so at most once a minute, so auto-away waits.
+  var lastPing = 0;
+  function ping() {
+    var now = Date.now();
+    if (now - lastPing < 60000) return;
+    lastPing = now;
+    fetch("/presence/ping", { method: "POST", credentials: "same-origin" }).catch(function () {});
+  }
+  document.addEventListener("keydown", ping, { passive: true });
+  document.addEventListener("pointerdown", ping, { passive: true });
+
   window.Chorus = { restoreDrafts: restoreDrafts };
 })();

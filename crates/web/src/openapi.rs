@@ -29,6 +29,9 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "notifications", description = "Mentions and assignments"),
         (name = "attachments", description = "Files"),
         (name = "events", description = "Live events (server-sent events)"),
+        (name = "routing", description = "Presence, capacity, assignment policies and the queue"),
+        (name = "sla", description = "SLA policies, business hours and each conversation's clocks"),
+        (name = "rules", description = "Automation rules"),
     )
 )]
 pub struct ApiDoc;

@@ -10,7 +10,10 @@ mod email;
 mod events;
 mod inbound;
 mod jobs;
+mod routing;
+mod rules;
 mod search;
+mod sla;
 
 use app::{Actor, App, AppConfig, Clock, InboxInput};
 use domain::{Backoff, ChannelKind, Identity, IdentityKind, Inbox, InboxSettings, Millis};

@@ -69,7 +69,12 @@ async fn list_conversations(
     };
     let query = app::ConversationQuery { filter, cursor: cursor(q.cursor.as_deref())?, limit: limit(q.limit)? };
     let list = s.app.list_conversations(&actor, query).await?;
-    Ok(Json(ConversationList::from_page(list.page, list.total)))
+    let slas = s.app.conversations_sla(&actor, &list.page.items).await?;
+    let mut out = ConversationList::from_page(list.page, list.total);
+    for c in &mut out.items {
+        c.sla = slas.get(&c.id).and_then(crate::dto::urgent_clock);
+    }
+    Ok(Json(out))
 }
 
 /// One conversation.
@@ -80,7 +85,11 @@ async fn get_conversation(
     Auth(actor): Auth,
     PathId(id): PathId<ConversationId>,
 ) -> ApiResult<Json<ConversationDto>> {
-    Ok(Json(s.app.get_conversation(&actor, id).await?.into()))
+    let c = s.app.get_conversation(&actor, id).await?;
+    let sla = s.app.conversation_sla(&actor, id).await?;
+    let mut dto = ConversationDto::from(c);
+    dto.sla = crate::dto::urgent_clock(&sla);
+    Ok(Json(dto))
 }
 
 /// The conversation's messages, notes and activity lines, oldest first.

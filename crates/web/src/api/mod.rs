@@ -10,7 +10,10 @@ mod conversations;
 mod events;
 mod inboxes;
 mod notifications;
+mod routing;
+mod rules;
 mod search;
+mod sla;
 
 use crate::Shared;
 use crate::dto::Health;
@@ -34,6 +37,9 @@ pub(crate) fn routes(upload_limit: usize) -> OpenApiRouter<Shared> {
         .merge(notifications::routes())
         .merge(attachments::routes(upload_limit))
         .merge(events::routes())
+        .merge(routing::routes())
+        .merge(sla::routes())
+        .merge(rules::routes())
 }
 
 /// Whether the server is up.

@@ -58,6 +58,10 @@ pub struct ConversationDto {
     pub last_activity_at: Millis,
     /// When it was opened (epoch ms).
     pub created_at: Millis,
+    /// The SLA clock that needs attention first (breached, else the soonest due), when a
+    /// target applies and it still counts or was missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<super::SlaClockDto>,
 }
 
 impl From<domain::Conversation> for ConversationDto {
@@ -82,6 +86,7 @@ impl From<domain::Conversation> for ConversationDto {
             reopen_count: c.reopen_count,
             last_activity_at: c.last_activity_at,
             created_at: c.created_at,
+            sla: None,
         }
     }
 }

@@ -6,11 +6,17 @@ mod admin;
 mod contacts;
 mod conversations;
 mod live;
+mod routing;
+mod rules;
+mod sla;
 
 pub use admin::*;
 pub use contacts::*;
 pub use conversations::*;
 pub use live::*;
+pub use routing::*;
+pub use rules::*;
+pub use sla::*;
 
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
@@ -45,6 +51,8 @@ enum_schemas!(
     message_kind_schema, message_kind_schema_nullable => domain::MessageKind,
     delivery_status_schema, delivery_status_schema_nullable => domain::DeliveryStatus,
     event_kind_schema, event_kind_schema_nullable => domain::EventKind,
+    presence_schema, presence_schema_nullable => domain::Presence,
+    assignment_policy_schema, assignment_policy_schema_nullable => domain::AssignmentPolicy,
 );
 
 /// Deserialises a field that may be absent (leave as is), `null` (clear it) or a value (set it).

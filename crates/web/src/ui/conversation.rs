@@ -52,6 +52,7 @@ pub struct ConvView {
     pub inbox: String,
     pub channel: String,
     pub waiting: Option<String>,
+    pub sla: Option<super::view::SlaBadge>,
 }
 
 /// What the header's controls offer.
@@ -275,6 +276,7 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation, ctx: &
         inbox,
         channel: kind.to_string(),
         waiting: c.waiting_since.map(|w| span(now - w)),
+        sla: super::view::sla_badge(&state.app.conversation_sla(actor, c.id).await?),
     };
     let choices = Choices {
         me: actor.user_id.to_string(),

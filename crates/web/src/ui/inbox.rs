@@ -149,6 +149,7 @@ struct Row {
     assignee: Option<String>,
     unread: bool,
     labels: Vec<String>,
+    sla: Option<super::view::SlaBadge>,
 }
 
 /// The rows of one page and where the next begins.
@@ -224,6 +225,7 @@ async fn rows(
     let list = state.app.list_conversations(actor, query).await?;
     let contact_ids: Vec<ContactId> = list.page.items.iter().map(|c| c.contact_id).collect();
     let contacts = state.app.contacts_by_ids(actor, &contact_ids).await?;
+    let slas = state.app.conversations_sla(actor, &list.page.items).await?;
     let rows = list
         .page
         .items
@@ -245,6 +247,7 @@ async fn rows(
                 assignee: c.assignee_id.map(|u| dir.user_name(u)),
                 unread: list.unread.contains(&c.id),
                 labels: c.labels.clone(),
+                sla: slas.get(&c.id).and_then(super::view::sla_badge),
             }
         })
         .collect();

@@ -16,6 +16,7 @@ mod forms;
 mod inbox;
 mod login;
 mod notifications;
+mod routing;
 mod search;
 mod session;
 mod settings;
@@ -48,6 +49,8 @@ pub struct Chrome {
     pub teams: Vec<(String, String)>,
     /// The label catalogue, for the sidebar: (name, colour).
     pub labels: Vec<(String, String)>,
+    /// The member's presence (`online`, `away`, `offline`), for the switcher.
+    pub presence: String,
 }
 
 impl Chrome {
@@ -58,7 +61,9 @@ impl Chrome {
         let inboxes = state.app.list_inboxes(actor).await?;
         let teams = state.app.list_teams(actor).await?;
         let labels = state.app.list_labels(actor).await?;
+        let presence = state.app.my_presence(actor).await?.to_string();
         Ok(Chrome {
+            presence,
             name: me.user.name,
             is_admin: actor.role.can_administer(),
             unread,
@@ -196,6 +201,7 @@ pub fn routes() -> Router<Shared> {
         .merge(settings::routes())
         .merge(account::routes())
         .merge(notifications::routes())
+        .merge(routing::routes())
         .layer(axum::middleware::from_fn(session::same_origin))
         .layer(axum::middleware::from_fn(error_responses))
 }

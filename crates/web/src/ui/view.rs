@@ -126,6 +126,32 @@ impl Directory {
     }
 }
 
+/// An SLA badge: what is due and how it stands ("First response in 12m", "Resolution
+/// overdue 5m", "Next response paused, 20m left"), with the state for its colour.
+pub struct SlaBadge {
+    /// The words.
+    pub text: String,
+    /// `running`, `warning`, `paused` or `breached`.
+    pub state: String,
+}
+
+/// The badge of a conversation's most urgent SLA clock, if one still counts or was missed.
+pub fn sla_badge(sla: &app::ConversationSla) -> Option<SlaBadge> {
+    let v = sla.most_urgent()?;
+    let what = match v.kind {
+        domain::SlaKind::FirstResponse => "First response",
+        domain::SlaKind::NextResponse => "Next response",
+        domain::SlaKind::Resolution => "Resolution",
+    };
+    let left = v.clock.time_left;
+    let text = match v.clock.state {
+        domain::SlaState::Breached => format!("{what} overdue {}", span(-left)),
+        domain::SlaState::Paused => format!("{what} paused, {} left", span(left)),
+        _ => format!("{what} in {}", span(left)),
+    };
+    Some(SlaBadge { text, state: v.clock.state.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

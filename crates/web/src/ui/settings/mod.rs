@@ -1,11 +1,12 @@
 //! `/settings`: what admins and owners configure — the workspace's name, inboxes, teams,
-//! agents and the label catalogue. Agents get a 403 page for every settings route; the
+//! agents, the label catalogue and routing. Agents get a 403 page for every settings route; the
 //! use cases check the role again, so this is about a clear page, not about safety.
 
 mod agents;
 mod inbox_email;
 mod inboxes;
 mod labels;
+mod routing;
 mod teams;
 
 use super::{Chrome, FormErrors, UiActor, UiError, render};
@@ -26,6 +27,7 @@ pub fn routes() -> Router<Shared> {
         .merge(teams::routes())
         .merge(agents::routes())
         .merge(labels::routes())
+        .merge(routing::routes())
 }
 
 /// Refuses agents with a page that says why.
