@@ -249,6 +249,12 @@ impl App {
         if let Some(status) = patch.status {
             inbox.status = status;
         }
+        if let Some(sunset) = &mut inbox.settings.sunset {
+            // A retiring or closed inbox with sunset settings must point somewhere.
+            sunset.validate(inbox.status).map_err(|e| match e {
+                domain::DomainError::Invalid { field, message } => Error::invalid(format!("settings.{field}"), message),
+            })?;
+        }
         tx.update_inbox(&inbox).await?;
         tx.commit().await?;
         Ok(inbox)

@@ -228,16 +228,19 @@ impl App {
     /// Replies to the customer on the conversation's channel: the message is stored as
     /// queued and a delivery job is enqueued in the same transaction.
     pub async fn reply(&self, actor: &Actor, id: ConversationId, input: ReplyInput) -> Result<Message> {
-        self.reply_as(actor, id, input, Author::Agent(actor.user_id)).await
+        self.reply_as(actor, id, input, Author::Agent(actor.user_id), false).await
     }
 
-    /// [`App::reply`] written by `author` (an automation rule replies as Chorus itself).
+    /// [`App::reply`] written by `author` (an automation rule replies as Chorus itself);
+    /// `even_closed` lets the notice of a closed inbox through, where its channel can still
+    /// send.
     pub(crate) async fn reply_as(
         &self,
         actor: &Actor,
         id: ConversationId,
         input: ReplyInput,
         author: Author,
+        even_closed: bool,
     ) -> Result<Message> {
         validate_text(&input.text, !input.attachments.is_empty())?;
         let ws = actor.workspace_id;
@@ -245,7 +248,7 @@ impl App {
         let mut tx = self.store_().write().await?;
         let before = self.load_conversation(&mut tx, ws, id).await?;
         let inbox = tx.get_inbox(ws, before.inbox_id).await?.ok_or(Error::NotFound { what: "inbox" })?;
-        if inbox.status == domain::InboxStatus::Closed {
+        if inbox.status == domain::InboxStatus::Closed && !even_closed {
             return Err(Error::Conflict {
                 field: "inbox",
                 message: format!("the inbox {:?} is closed; replies cannot be sent", inbox.name),

@@ -118,12 +118,13 @@ impl Workers {
         };
         let n = jobs.len();
         for job in jobs {
-            if job.kind == crate::routing::ROUTE || job.kind == crate::rules::RULES {
-                let outcome = if job.kind == crate::rules::RULES {
-                    self.app.run_rules_job(&job).await
-                } else {
-                    self.app.run_route_job(&job).await
-                };
+            let plain = match job.kind.as_str() {
+                crate::routing::ROUTE => Some(self.app.run_route_job(&job).await),
+                crate::rules::RULES => Some(self.app.run_rules_job(&job).await),
+                crate::sunset::SUNSET => Some(self.app.run_sunset_job(&job).await),
+                _ => None,
+            };
+            if let Some(outcome) = plain {
                 self.settle_plain(&job, outcome).await?;
                 continue;
             }

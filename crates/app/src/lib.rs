@@ -25,6 +25,7 @@ mod rules;
 mod sanitize;
 mod search;
 mod sla;
+mod sunset;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use attachments::{Content, INLINE_MAX, NewFile};
@@ -40,6 +41,7 @@ pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary
 pub use rules::RuleInput;
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
+pub use sunset::Straggler;
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;

@@ -396,8 +396,15 @@ fn presence_event(user: UserId, presence: Presence) -> NewEvent {
 /// Puts a conversation a customer just wrote in up for routing and for the rules, inside the
 /// inbound transaction: when it waits (open, nobody assigned) and the workspace assigns
 /// automatically, a routing job runs once the message is committed; when the workspace has
-/// rules, a rules job does.
-pub(crate) async fn on_inbound(tx: &mut Tx, c: &Conversation, m: &Message, now: Millis) -> Result<()> {
+/// rules, a rules job does; a retiring inbox queues its notice (see [`crate::sunset`]).
+pub(crate) async fn on_inbound(
+    tx: &mut Tx,
+    inbox: &domain::Inbox,
+    c: &Conversation,
+    m: &Message,
+    now: Millis,
+) -> Result<()> {
+    crate::sunset::on_inbound(tx, inbox, c, m, now).await?;
     if c.assignee_id.is_none() && c.status == Status::Open && tx.auto_assigns(c.workspace_id).await? {
         tx.enqueue_job(&route_job(c.workspace_id, Some(c.id), now), now).await?;
     }

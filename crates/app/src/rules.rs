@@ -267,7 +267,7 @@ impl App {
                         .await;
                 }
                 let input = crate::ReplyInput { text: text.clone(), ..Default::default() };
-                match self.reply_as(&Actor::system(ws), id, input, Author::System).await {
+                match self.reply_as(&Actor::system(ws), id, input, Author::System, false).await {
                     Ok(_) => self.rule_line(ws, id, &format!("{by} sent a canned reply")).await,
                     Err(e) => self.rule_line(ws, id, &format!("{by} could not send its canned reply: {e}")).await,
                 }

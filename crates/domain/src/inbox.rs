@@ -49,11 +49,15 @@ pub struct InboxSettings {
     /// E-mail channel: addresses, and the servers mail comes from and goes to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailSettings>,
+    /// Retiring the inbox: its closing date, the channels customers should use instead and
+    /// the notice's opening words (see [`crate::sunset`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<crate::sunset::SunsetSettings>,
 }
 
 impl Default for InboxSettings {
     fn default() -> Self {
-        InboxSettings { callback_url: None, reopen_window_minutes: 7 * 24 * 60, email: None }
+        InboxSettings { callback_url: None, reopen_window_minutes: 7 * 24 * 60, email: None, sunset: None }
     }
 }
 
@@ -204,6 +208,12 @@ impl InboxSettings {
         }
         if let Some(email) = &mut self.email {
             email.validate()?;
+        }
+        if let Some(sunset) = &mut self.sunset {
+            // Whether alternatives are required depends on the status, checked with it.
+            sunset.validate(InboxStatus::Active).map_err(|e| match e {
+                DomainError::Invalid { field, message } => DomainError::invalid(format!("settings.{field}"), message),
+            })?;
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! Contacts, their identities and notes, and merging two contacts into one.
 
+mod sunset;
+
 use crate::rows::{collect, json, parse, to_json};
 use crate::{Result, StoreError, Tx, run};
 use domain::{Contact, ContactId, ContactNote, Cursor, Identity, Millis, NoteId, Page, UserId, WorkspaceId};

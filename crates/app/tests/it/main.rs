@@ -14,6 +14,7 @@ mod routing;
 mod rules;
 mod search;
 mod sla;
+mod sunset;
 
 use app::{Actor, App, AppConfig, Clock, InboxInput};
 use domain::{Backoff, ChannelKind, Identity, IdentityKind, Inbox, InboxSettings, Millis};

@@ -7,7 +7,7 @@ use crate::Shared;
 use crate::auth::Auth;
 use crate::dto::{
     AgentStatusDto, AgentStatusList, CapacityRequest, PolicyDto, PolicyList, PolicyRequest, PresenceRequest, QueueDto,
-    QueuePlaceDto, QueueQuery, RoutingSettingsDto,
+    QueuePlaceDto, QueueQuery, RoutingSettingsDto, StragglerList,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathId, Query, limit};
@@ -30,6 +30,7 @@ pub(crate) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(set_team_policy))
         .routes(routes!(get_queue))
         .routes(routes!(conversation_queue))
+        .routes(routes!(sunset_contacts))
 }
 
 /// Every active member with their presence and load.
@@ -147,4 +148,26 @@ async fn conversation_queue(
     PathId(id): PathId<ConversationId>,
 ) -> ApiResult<Json<QueuePlaceDto>> {
     Ok(Json(s.app.queue_place(&actor, id).await?.into()))
+}
+
+/// The contacts still using a retiring inbox: they wrote to it and have not written on
+/// another inbox since (at most `limit`, default 25, up to 100).
+#[utoipa::path(get, path = "/api/v1/inboxes/{id}/sunset/contacts", tag = "routing",
+    params(("id" = String, Path, description = "The inbox's id"), ("limit" = Option<u32>, Query, description = "How many, 1 to 100")),
+    responses((status = 200, description = "The contacts", body = StragglerList)))]
+async fn sunset_contacts(
+    State(s): State<Shared>,
+    Auth(actor): Auth,
+    PathId(id): PathId<InboxId>,
+    Query(q): Query<LimitQuery>,
+) -> ApiResult<Json<StragglerList>> {
+    let (_, list) = s.app.sunset_report(&actor, id, limit(q.limit)?).await?;
+    Ok(Json(StragglerList::all(list)))
+}
+
+/// Only a page size.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitQuery {
+    limit: Option<u32>,
 }

@@ -241,6 +241,13 @@ pub struct InboxSettingsDto {
     #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<domain::inbox::EmailSettings>,
+    /// Retiring the inbox (status `sunset` or `closed`): `date` (`YYYY-MM-DD`),
+    /// `alternatives` (`[{"kind", "label", "address"}]`, at least one once the inbox is not
+    /// active) and `message` (the notice's own opening words). Each customer who writes to a
+    /// sunset inbox gets the notice once.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<domain::SunsetSettings>,
 }
 
 impl Default for InboxSettingsDto {
@@ -260,13 +267,23 @@ impl From<InboxSettings> for InboxSettingsDto {
             }
             e
         });
-        InboxSettingsDto { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes, email }
+        InboxSettingsDto {
+            callback_url: s.callback_url,
+            reopen_window_minutes: s.reopen_window_minutes,
+            email,
+            sunset: s.sunset,
+        }
     }
 }
 
 impl From<InboxSettingsDto> for InboxSettings {
     fn from(s: InboxSettingsDto) -> Self {
-        InboxSettings { callback_url: s.callback_url, reopen_window_minutes: s.reopen_window_minutes, email: s.email }
+        InboxSettings {
+            callback_url: s.callback_url,
+            reopen_window_minutes: s.reopen_window_minutes,
+            email: s.email,
+            sunset: s.sunset,
+        }
     }
 }
 

@@ -320,3 +320,33 @@ impl From<app::QueuePlace> for QueuePlaceDto {
         }
     }
 }
+
+/// A contact still using a retiring inbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StragglerDto {
+    /// The contact.
+    #[schema(value_type = String, format = Uuid)]
+    pub contact_id: domain::ContactId,
+    /// Their name (or first identity).
+    pub name: String,
+    /// When they were sent the notice (epoch ms); null when not (yet, or machine-sent).
+    pub noticed_at: Option<Millis>,
+    /// When they last wrote to the retiring inbox (epoch ms).
+    pub last_written_at: Millis,
+}
+
+impl From<app::Straggler> for StragglerDto {
+    fn from(s: app::Straggler) -> Self {
+        StragglerDto {
+            contact_id: s.contact_id,
+            name: s.name,
+            noticed_at: s.noticed_at,
+            last_written_at: s.last_written_at,
+        }
+    }
+}
+
+list_dto!(
+    /// The contacts still using a retiring inbox, most recent first.
+    StragglerList of StragglerDto
+);

@@ -16,6 +16,7 @@ mod openapi;
 mod routing;
 mod rules;
 mod sla;
+mod sunset;
 mod ui_admin;
 mod ui_contacts;
 mod ui_email_settings;

@@ -71,6 +71,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/teams/{id}/assignment"),
     ("get", "/api/v1/queue"),
     ("get", "/api/v1/conversations/{id}/queue"),
+    ("get", "/api/v1/inboxes/{id}/sunset/contacts"),
     ("get", "/api/v1/sla/policies"),
     ("post", "/api/v1/sla/policies"),
     ("get", "/api/v1/sla/policies/{id}"),

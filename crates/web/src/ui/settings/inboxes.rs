@@ -79,6 +79,8 @@ impl InboxForm {
             callback_url: (!url.is_empty()).then(|| url.to_string()),
             reopen_window_minutes,
             email: if kind == ChannelKind::Email { Some(self.email.settings()?) } else { None },
+            // Set on the inbox's sunset page; this form keeps what is stored.
+            sunset: None,
         })
     }
 }
@@ -230,11 +232,9 @@ async fn update(
     let inbox = state.app.get_inbox(&actor, parse_id::<InboxId>(&id, "inbox")?).await?;
     let attempt = async {
         let status: InboxStatus = form.status.parse().map_err(app::Error::from)?;
-        let patch = InboxPatch {
-            name: Some(form.name.clone()),
-            settings: Some(form.settings(inbox.kind)?),
-            status: Some(status),
-        };
+        let mut settings = form.settings(inbox.kind)?;
+        settings.sunset = inbox.settings.sunset.clone();
+        let patch = InboxPatch { name: Some(form.name.clone()), settings: Some(settings), status: Some(status) };
         state.app.update_inbox(&actor, inbox.id, patch).await
     };
     match attempt.await {

@@ -7,6 +7,7 @@ mod inbox_email;
 mod inboxes;
 mod labels;
 mod routing;
+mod sunset;
 mod teams;
 
 use super::{Chrome, FormErrors, UiActor, UiError, render};
@@ -28,6 +29,7 @@ pub fn routes() -> Router<Shared> {
         .merge(agents::routes())
         .merge(labels::routes())
         .merge(routing::routes())
+        .merge(sunset::routes())
 }
 
 /// Refuses agents with a page that says why.
