@@ -289,3 +289,32 @@ async fn wait_for(d: &Desk, messages: usize) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_larger_than_chorus_keeps_is_stored_by_its_header_and_left_unread() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    let d = desk().await;
+    let mut config = AppConfig::new(d._db.dir.path());
+    config.attachment_max_bytes = 4 * 1024;
+    let app = App::new(d._db.store.clone(), config, Arc::new(SystemClock)).expect("app");
+    let inbox = polled(&d, dovecot.settings(Security::None, None)).await;
+    dovecot
+        .python(
+            r#"
+append(PORT, mail("Ana <ana@example.com>", "Huge scan", "x" * 20000, "<big@example.com>"))
+append(PORT, mail("Bo <bo@example.com>", "Small", "just a line", "<small@example.com>"))
+"#,
+        )
+        .await;
+    assert_eq!(poll_once(&app, &inbox).await.expect("polled"), 2, "both are stored");
+    let threads = d.threads(&d.inbox).await;
+    let noted: Vec<_> =
+        threads.iter().flatten().filter(|m| m.meta.problems.iter().any(|p| p.contains("only its header"))).collect();
+    assert_eq!(noted.len(), 1, "the large mail is stored with the reason: {threads:?}");
+    assert!(!noted[0].text.contains("xxxx"), "its body was not read");
+    let small = threads.iter().flatten().find(|m| m.text.contains("just a line")).expect("the small one is whole");
+    assert!(small.meta.problems.is_empty(), "{:?}", small.meta.problems);
+    let flags = dovecot.python("print(flags(PORT))").await;
+    assert_eq!(flags.matches("\\Seen").count(), 1, "the large one is left unread: {flags}");
+    assert_eq!(poll_once(&app, &inbox).await.expect("polled"), 0, "and not read again");
+}

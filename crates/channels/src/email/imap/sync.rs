@@ -45,18 +45,37 @@ pub async fn sync(
         return Ok(0);
     }
     let uids = new_uids(session, last_uid).await?;
+    // A mail larger than the largest file Chorus keeps is not read whole (it could be
+    // gigabytes): its header is stored, with the reason, and the mail is left unread in the
+    // mailbox for someone to open there.
+    let cap = app.config().attachment_max_bytes;
     let mut stored = 0;
-    for uid in uids {
-        if let Some(raw) = fetch(session, uid).await? {
-            let mail = crate::email::smtp::parse_guarded(raw).await.ok_or_else(|| {
+    for (uid, size) in uids {
+        let oversize = size.filter(|&s| u64::from(s) > cap);
+        let raw = match oversize {
+            Some(_) => fetch(session, uid, Part::Header).await?,
+            None => fetch(session, uid, Part::Whole).await?,
+        };
+        if let Some(raw) = raw {
+            let mut mail = crate::email::smtp::parse_guarded(raw).await.ok_or_else(|| {
                 PollError::App(app::Error::Internal("the mail could not be parsed: shutting down".into()))
             })?;
+            if let Some(size) = oversize {
+                mail.problems.push(format!(
+                    "the mail is {:.1} MB, more than the {:.1} MB Chorus keeps: only its header was read, and it was \
+                     left unread in the mailbox",
+                    f64::from(size) / 1_048_576.0,
+                    cap as f64 / 1_048_576.0
+                ));
+            }
             let outcome = app.receive_email(inbox, mail).await?;
             if !outcome.duplicate {
                 stored += 1;
             }
         }
-        mark(session, settings, capabilities, uid).await?;
+        if oversize.is_none() {
+            mark(session, settings, capabilities, uid).await?;
+        }
         last_uid = uid;
         let position = Position { uidvalidity, last_uid };
         app.set_channel_state(inbox, serde_json::to_value(position).unwrap_or_default()).await?;
@@ -64,26 +83,45 @@ pub async fn sync(
     Ok(stored)
 }
 
-/// The UIDs after `last_uid`, ascending. (`n:*` always matches the last message, even
-/// when its UID is below `n`, so the answer is filtered.)
-async fn new_uids(session: &mut Session<Stream>, last_uid: u32) -> Result<Vec<u32>, PollError> {
+/// The UIDs after `last_uid` with their sizes, ascending. (`n:*` always matches the last
+/// message, even when its UID is below `n`, so the answer is filtered.)
+async fn new_uids(session: &mut Session<Stream>, last_uid: u32) -> Result<Vec<(u32, Option<u32>)>, PollError> {
     let from = last_uid.saturating_add(1);
-    let fetches: Vec<_> =
-        within("UID FETCH", async { session.uid_fetch(format!("{from}:*"), "(UID)").await?.try_collect().await })
-            .await?;
-    let mut uids: Vec<u32> = fetches.iter().filter_map(|f| f.uid).filter(|&u| u > last_uid).collect();
+    let fetches: Vec<_> = within("UID FETCH", async {
+        session.uid_fetch(format!("{from}:*"), "(UID RFC822.SIZE)").await?.try_collect().await
+    })
+    .await?;
+    let mut uids: Vec<(u32, Option<u32>)> =
+        fetches.iter().filter_map(|f| f.uid.map(|u| (u, f.size))).filter(|&(u, _)| u > last_uid).collect();
     uids.sort_unstable();
-    uids.dedup();
+    uids.dedup_by_key(|(u, _)| *u);
     Ok(uids)
 }
 
-/// The raw bytes of one message, or None when it vanished meanwhile.
-async fn fetch(session: &mut Session<Stream>, uid: u32) -> Result<Option<Vec<u8>>, PollError> {
-    let fetches: Vec<_> = within("UID FETCH", async {
-        session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[])").await?.try_collect().await
-    })
-    .await?;
-    Ok(fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.body()).map(<[u8]>::to_vec))
+/// What to fetch of a message.
+#[derive(Clone, Copy)]
+enum Part {
+    /// All of it.
+    Whole,
+    /// Its header only.
+    Header,
+}
+
+/// One message's bytes, or None when it vanished meanwhile. `BODY.PEEK` leaves `\Seen`
+/// alone: marking is a step of its own, after the mail is stored.
+async fn fetch(session: &mut Session<Stream>, uid: u32, part: Part) -> Result<Option<Vec<u8>>, PollError> {
+    let item = match part {
+        Part::Whole => "(UID BODY.PEEK[])",
+        Part::Header => "(UID BODY.PEEK[HEADER])",
+    };
+    let fetches: Vec<_> =
+        within("UID FETCH", async { session.uid_fetch(uid.to_string(), item).await?.try_collect().await }).await?;
+    let found = fetches.iter().find(|f| f.uid == Some(uid));
+    let bytes = match part {
+        Part::Whole => found.and_then(|f| f.body()),
+        Part::Header => found.and_then(|f| f.header()),
+    };
+    Ok(bytes.map(<[u8]>::to_vec))
 }
 
 /// Marks a processed message read, or moves it out of the folder when the settings say so.
