@@ -418,9 +418,11 @@ impl App {
         after.last_activity_at = now;
         tx.update_conversation(&before, &after).await?;
         tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
-        crate::routing::on_change(&mut tx, &before, &after, now).await?;
+        let queue = crate::routing::on_change(&mut tx, &before, &after, now).await?;
         crate::sla::on_change(&mut tx, &before, &after, now).await?;
-        let events: Vec<NewEvent> = vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)];
+        let mut events: Vec<NewEvent> =
+            vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)];
+        events.extend(queue);
         self.commit(tx, ws, events).await?;
         self.wake_workers();
         Ok(())
