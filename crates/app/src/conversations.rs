@@ -116,12 +116,14 @@ impl App {
         tx.insert_message(&m).await?;
         after.last_activity_at = now;
         tx.update_conversation(before, after).await?;
-        crate::routing::on_change(tx, before, after, now).await?;
+        let queue = crate::routing::on_change(tx, before, after, now).await?;
         crate::sla::on_change(tx, before, after, now).await?;
         crate::rules::on_change(tx, before, after, now).await?;
         tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
         tx.move_counters(actor.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
-        Ok(vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)])
+        let mut events = vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)];
+        events.extend(queue);
+        Ok(events)
     }
 
     async fn name_of(&self, tx: &mut Tx, user: UserId) -> Result<String> {

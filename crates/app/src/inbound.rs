@@ -268,7 +268,7 @@ impl App {
         tx.insert_message(&message).await?;
         tx.index_document(ws, SearchKind::Message, message.id.0, Some(conversation.id), &message.text).await?;
         events.push(message_event(&message));
-        crate::routing::on_inbound(tx, &inbox, &conversation, &message, now).await?;
+        events.extend(crate::routing::on_inbound(tx, &inbox, &conversation, &message, now).await?);
         Ok((InboundOutcome { message, conversation, duplicate: false }, events))
     }
 }

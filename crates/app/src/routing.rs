@@ -375,6 +375,7 @@ impl App {
             tx.take_assignment_start(ws, after.id).await?;
             crate::rules::on_change(&mut tx, before, &after, now).await?;
             events.push(message_event(&m));
+            events.push(queue_change(&after, "joined"));
             events.push(conversation_event(EventKind::ConversationUpdated, &after));
         }
         events.push(presence_event(user, presence));
@@ -397,24 +398,43 @@ fn presence_event(user: UserId, presence: Presence) -> NewEvent {
 /// inbound transaction: when it waits (open, nobody assigned) and the workspace assigns
 /// automatically, a routing job runs once the message is committed; when the workspace has
 /// rules, a rules job does; a retiring inbox queues its notice (see [`crate::sunset`]).
+/// Returns `queue.updated` for a new conversation that joins a queue.
 pub(crate) async fn on_inbound(
     tx: &mut Tx,
     inbox: &domain::Inbox,
     c: &Conversation,
     m: &Message,
     now: Millis,
-) -> Result<()> {
+) -> Result<Vec<NewEvent>> {
     crate::sunset::on_inbound(tx, inbox, c, m, now).await?;
-    if c.assignee_id.is_none() && c.status == Status::Open && tx.auto_assigns(c.workspace_id).await? {
+    let waiting = c.assignee_id.is_none() && c.status == Status::Open;
+    if waiting && tx.auto_assigns(c.workspace_id).await? {
         tx.enqueue_job(&route_job(c.workspace_id, Some(c.id), now), now).await?;
     }
-    crate::rules::on_inbound(tx, c, m, now).await
+    crate::rules::on_inbound(tx, c, m, now).await?;
+    Ok(if waiting && c.message_count <= 1 { vec![queue_change(c, "joined")] } else { Vec::new() })
+}
+
+/// `queue.updated` for one conversation that joined, left or moved within a queue (routing's
+/// own passes send the queue's positions instead).
+fn queue_change(c: &Conversation, change: &str) -> NewEvent {
+    NewEvent {
+        kind: EventKind::QueueUpdated,
+        conversation_id: Some(c.id),
+        user_id: None,
+        data: json!({ "queue": QueueScope::of(c), "conversation_id": c.id, "number": c.number, "change": change }),
+    }
 }
 
 /// Keeps routing's records in step with a change made by a teammate: when an assignment
 /// starts, the handle time of a resolution, and a routing job when the conversation goes
-/// back to the queue.
-pub(crate) async fn on_change(tx: &mut Tx, before: &Conversation, after: &Conversation, now: Millis) -> Result<()> {
+/// back to the queue. Returns `queue.updated` when it joined, left or moved in a queue.
+pub(crate) async fn on_change(
+    tx: &mut Tx,
+    before: &Conversation,
+    after: &Conversation,
+    now: Millis,
+) -> Result<Option<NewEvent>> {
     let ws = after.workspace_id;
     if before.assignee_id != after.assignee_id {
         match after.assignee_id {
@@ -438,5 +458,12 @@ pub(crate) async fn on_change(tx: &mut Tx, before: &Conversation, after: &Conver
     if waiting(after) && !waiting(before) && tx.auto_assigns(ws).await? {
         tx.enqueue_job(&route_job(ws, Some(after.id), now), now).await?;
     }
-    Ok(())
+    Ok(match (waiting(before), waiting(after)) {
+        (false, true) => Some(queue_change(after, "joined")),
+        (true, false) => Some(queue_change(before, "left")),
+        (true, true) if QueueScope::of(before) != QueueScope::of(after) || before.priority != after.priority => {
+            Some(queue_change(after, "moved"))
+        }
+        _ => None,
+    })
 }

@@ -59,20 +59,33 @@ pub(crate) async fn enqueue(
     now: Millis,
 ) -> Result<()> {
     if tx.has_enabled_rules(c.workspace_id).await? {
-        let payload = Payload { conversation_id: c.id, trigger, message_id, chain: RuleChain::new() };
-        let job = Job::new(c.workspace_id, RULES, serde_json::to_value(&payload).unwrap_or_default(), now, 3);
-        tx.enqueue_job(&job, now).await?;
+        enqueue_job(tx, c, trigger, message_id, now).await?;
     }
     Ok(())
+}
+
+async fn enqueue_job(
+    tx: &mut Tx,
+    c: &Conversation,
+    trigger: Trigger,
+    message_id: Option<MessageId>,
+    now: Millis,
+) -> Result<()> {
+    let payload = Payload { conversation_id: c.id, trigger, message_id, chain: RuleChain::new() };
+    let job = Job::new(c.workspace_id, RULES, serde_json::to_value(&payload).unwrap_or_default(), now, 3);
+    Ok(tx.enqueue_job(&job, now).await?)
 }
 
 /// Puts a customer's message up for the rules: `message_received`, and
 /// `conversation_created` for the first message of a conversation.
 pub(crate) async fn on_inbound(tx: &mut Tx, c: &Conversation, m: &Message, now: Millis) -> Result<()> {
-    if c.message_count <= 1 {
-        enqueue(tx, c, Trigger::ConversationCreated, Some(m.id), now).await?;
+    if !tx.has_enabled_rules(c.workspace_id).await? {
+        return Ok(());
     }
-    enqueue(tx, c, Trigger::MessageReceived, Some(m.id), now).await
+    if c.message_count <= 1 {
+        enqueue_job(tx, c, Trigger::ConversationCreated, Some(m.id), now).await?;
+    }
+    enqueue_job(tx, c, Trigger::MessageReceived, Some(m.id), now).await
 }
 
 /// The triggers a change from `before` to `after` raises.
@@ -405,9 +418,11 @@ impl App {
         after.last_activity_at = now;
         tx.update_conversation(&before, &after).await?;
         tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
-        crate::routing::on_change(&mut tx, &before, &after, now).await?;
+        let queue = crate::routing::on_change(&mut tx, &before, &after, now).await?;
         crate::sla::on_change(&mut tx, &before, &after, now).await?;
-        let events: Vec<NewEvent> = vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)];
+        let mut events: Vec<NewEvent> =
+            vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)];
+        events.extend(queue);
         self.commit(tx, ws, events).await?;
         self.wake_workers();
         Ok(())

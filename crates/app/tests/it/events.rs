@@ -20,7 +20,7 @@ async fn changes_are_logged_and_relayed_in_order() {
 
     let mut kinds = Vec::new();
     let mut last = 0;
-    while kinds.len() < 5 {
+    while kinds.len() < 6 {
         let e = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("event in time").unwrap();
         assert!(e.seq > last, "in log order");
         last = e.seq;
@@ -32,6 +32,7 @@ async fn changes_are_logged_and_relayed_in_order() {
             EventKind::ContactCreated,
             EventKind::ConversationCreated,
             EventKind::MessageCreated,
+            EventKind::QueueUpdated,
             EventKind::MessageCreated,
             EventKind::ConversationUpdated
         ]

@@ -222,3 +222,19 @@ async fn routing_settings_and_policies_are_for_admins_and_checked() {
     assert_eq!(policies.len(), 1);
     assert_eq!(policies[0].policy, AssignmentPolicy::Manual);
 }
+
+#[tokio::test]
+async fn joining_and_leaving_a_queue_is_announced_without_automatic_assignment() {
+    let t = ctx().await;
+    let c = t.receive("a@example.com", None, "Hello").await.conversation;
+    t.app.assign(&t.owner, c.id, Some(t.owner.user_id)).await.unwrap();
+    t.app.assign(&t.owner, c.id, None).await.unwrap();
+    let events = t.app.events_since(&t.owner, 0, 1_000).await.unwrap();
+    let changes: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::QueueUpdated)
+        .map(|e| (e.data["change"].as_str().unwrap().to_string(), e.data["conversation_id"].clone()))
+        .collect();
+    let id = serde_json::json!(c.id);
+    assert_eq!(changes, vec![("joined".into(), id.clone()), ("left".into(), id.clone()), ("joined".into(), id)]);
+}

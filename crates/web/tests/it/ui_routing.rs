@@ -106,3 +106,88 @@ async fn routing_settings_are_saved_and_checked_in_the_form() {
         .await
         .ok(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn rules_are_written_and_checked_in_the_settings() {
+    let api = TestApi::new().await;
+    let cookie = api.session(OWNER_EMAIL).await;
+    let page = api.get("/settings/rules").cookie(&cookie).send().await.ok(StatusCode::OK).text();
+    assert!(page.contains(r#"id="no-rules""#) && page.contains(r#"id="new-rule""#), "{page}");
+    let fields = [
+        ("name", "Refunds are urgent"),
+        ("enabled", "on"),
+        ("position", ""),
+        ("trigger", "conversation_created"),
+        ("conditions", r#"[{"type": "text_contains", "text": "refund"}]"#),
+        ("actions", r#"[{"type": "set_priority", "priority": "urgent"}]"#),
+    ];
+    let r = post_form(&api, &cookie, "/settings/rules", &fields).await;
+    assert_eq!(r.location(), "/settings/rules?saved=1");
+    let rules = api.app.list_rules(&api.owner).await.unwrap();
+    assert_eq!((rules.len(), rules[0].enabled), (1, true));
+    let id = rules[0].id.to_string();
+
+    let mut off = fields;
+    off[1] = ("enabled", "");
+    let off: Vec<(&str, &str)> = off.into_iter().filter(|(k, v)| !(*k == "enabled" && v.is_empty())).collect();
+    post_form(&api, &cookie, &format!("/settings/rules/{id}"), &off).await.location();
+    assert!(!api.app.list_rules(&api.owner).await.unwrap()[0].enabled);
+
+    let mut bad = fields;
+    bad[5] = ("actions", "[{not json");
+    let page = post_form(&api, &cookie, &format!("/settings/rules/{id}"), &bad).await.ok(StatusCode::OK).text();
+    assert!(page.contains("Not valid") && page.contains("[{not json"), "{page}");
+    bad[5] = ("actions", "[]");
+    let page = post_form(&api, &cookie, "/settings/rules", &bad).await.ok(StatusCode::OK).text();
+    assert!(page.contains("1 to 20 actions"), "{page}");
+
+    post_form(&api, &cookie, &format!("/settings/rules/{id}/delete"), &[]).await.location();
+    assert!(api.app.list_rules(&api.owner).await.unwrap().is_empty());
+    api.member("kai@example.com", "agent").await;
+    let agent = api.session("kai@example.com").await;
+    api.get("/settings/rules").cookie(&agent).send().await.ok(StatusCode::FORBIDDEN);
+    post_form(&api, &agent, "/settings/rules", &fields).await.ok(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sla_policies_are_edited_in_the_settings() {
+    let api = TestApi::new().await;
+    let cookie = api.session(OWNER_EMAIL).await;
+    let page = api.get("/settings/sla").cookie(&cookie).send().await.ok(StatusCode::OK).text();
+    assert!(page.contains("Standard") && page.contains("default"), "{page}");
+    let r = post_form(&api, &cookie, "/settings/sla", &[("name", "Business hours"), ("make_default", "on")]).await;
+    assert_eq!(r.location(), "/settings/sla?saved=1");
+    let (p, _) = api.app.sla_policies(&api.owner).await.unwrap().into_iter().find(|(_, d)| *d).unwrap();
+    assert_eq!(p.name, "Business hours");
+    let id = p.id.to_string();
+    let calendar = r#"{"kind": "weekly", "time_zone": "Europe/Tallinn", "week": {"mon": ["09:00-17:00"]}}"#;
+    let targets = r#"[{"channel": "email", "first_response_minutes": 120}]"#;
+    let fields = [
+        ("name", "Business hours"),
+        ("warn_at", "0.5"),
+        ("make_default", "on"),
+        ("targets", targets),
+        ("calendar", calendar),
+    ];
+    post_form(&api, &cookie, &format!("/settings/sla/{id}"), &fields).await.location();
+    let (p, _) = api.app.sla_policy(&api.owner, p.id).await.unwrap();
+    assert_eq!((p.warn_at, p.targets.len(), p.calendar.time_zone()), (0.5, 1, Some("Europe/Tallinn")));
+    let bad = [
+        ("name", "Business hours"),
+        ("warn_at", "2"),
+        ("make_default", "on"),
+        ("targets", targets),
+        ("calendar", calendar),
+    ];
+    let page = post_form(&api, &cookie, &format!("/settings/sla/{id}"), &bad).await.ok(StatusCode::OK).text();
+    assert!(page.contains("fraction between 0 and 1"), "{page}");
+    let bad = [
+        ("name", "Business hours"),
+        ("warn_at", "0.5"),
+        ("make_default", "on"),
+        ("targets", targets),
+        ("calendar", r#"{"kind": "weekly", "time_zone": "Nowhere/Land", "week": {"mon": ["09:00-17:00"]}}"#),
+    ];
+    let page = post_form(&api, &cookie, &format!("/settings/sla/{id}"), &bad).await.ok(StatusCode::OK).text();
+    assert!(page.contains("calendar.time_zone") || page.contains("time zone"), "{page}");
+}

@@ -7,6 +7,8 @@ mod inbox_email;
 mod inboxes;
 mod labels;
 mod routing;
+mod rules;
+mod sla;
 mod sunset;
 mod teams;
 
@@ -30,6 +32,8 @@ pub fn routes() -> Router<Shared> {
         .merge(labels::routes())
         .merge(routing::routes())
         .merge(sunset::routes())
+        .merge(rules::routes())
+        .merge(sla::routes())
 }
 
 /// Refuses agents with a page that says why.
