@@ -128,3 +128,59 @@ async fn a_receiver_that_always_fails_dead_letters_the_reply() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].last_error.as_deref(), Some(error.as_str()));
 }
+
+/// A rule's `call_webhook` action: a job POSTs the event, signed with the rule's secret,
+/// retried after a failure, and an activity line names the rule and the outcome.
+#[tokio::test]
+async fn a_rules_webhook_is_called_signed_and_retried_and_leaves_an_activity_line() {
+    let (callback, callback_url) = start_receiver(0).await;
+    let s = setup(&callback_url, &callback).await;
+    let (hook, hook_url) = start_receiver(1).await;
+    *hook.secret.lock().unwrap() = "rule-secret".into();
+    let (dead_hook, dead_url) = start_receiver(usize::MAX).await;
+    *dead_hook.secret.lock().unwrap() = "rule-secret".into();
+    let action = |url: &str| domain::Action::CallWebhook { url: url.into(), secret: Some("rule-secret".into()) };
+    let rule = app::RuleInput {
+        name: "Tell the shop".into(),
+        enabled: true,
+        position: None,
+        trigger: domain::Trigger::MessageReceived,
+        conditions: vec![],
+        actions: vec![action(&hook_url), action(&dead_url)],
+    };
+    s.app.create_rule(&s.owner, rule).await.unwrap();
+    let s = Setup { workers: s.workers.with_webhooks(Arc::new(ApiSender::new(Duration::from_secs(5)).unwrap())), ..s };
+    let inbox = s.app.get_conversation(&s.owner, s.conversation).await.unwrap().inbox_id;
+    let inbound = app::Inbound {
+        inbox_id: inbox,
+        provider_message_id: Some("m2".into()),
+        from: Identity::parse(IdentityKind::Email, "ana@example.com").unwrap(),
+        name: None,
+        subject: None,
+        text: "Any news?".into(),
+        html: None,
+        attachments: vec![],
+        routing: Default::default(),
+    };
+    s.app.receive_inbound(s.owner.workspace_id, inbound).await.unwrap();
+    let mut lines = Vec::new();
+    for _ in 0..200 {
+        s.workers.run_once().await.unwrap();
+        let messages = s.app.list_messages(&s.owner, s.conversation, None, 50).await.unwrap().items;
+        lines = messages.into_iter().filter(|m| m.text.starts_with("Rule “Tell the shop”")).map(|m| m.text).collect();
+        if lines.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(hook.calls.load(Ordering::SeqCst), 2, "one failure, then success");
+    let accepted = hook.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 1, "accepted once, with the signature checked");
+    assert!(lines.contains(&format!("Rule “Tell the shop” called {hook_url}")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("Rule “Tell the shop” could not call {dead_url}: "))
+            && l.contains("database is down")),
+        "{lines:?}"
+    );
+    assert_eq!(dead_hook.calls.load(Ordering::SeqCst), 6, "every try, then no more");
+}
