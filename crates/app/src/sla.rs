@@ -303,8 +303,8 @@ impl App {
         for (ws, id, kind, event, started, due_at) in due {
             tx.clear_sla_timer(ws, id, &kind).await?;
             let Some(c) = tx.get_conversation(ws, id).await? else { continue };
-            if !ctxs.contains_key(&ws) {
-                ctxs.insert(ws, TimerCtx::load(&mut tx, ws).await?);
+            if let std::collections::hash_map::Entry::Vacant(e) = ctxs.entry(ws) {
+                e.insert(TimerCtx::load(&mut tx, ws).await?);
             }
             let Some(ctx) = ctxs.get(&ws) else { continue };
             // The timer may be stale (a reply or a pause since it was set on another node, or
