@@ -413,7 +413,7 @@ impl App {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store_().write().await?;
-        let Some(before) = tx.get_conversation(ws, id).await? else { return Ok(()) };
+        let Some(before) = tx.conversation_for_update(ws, id).await? else { return Ok(()) };
         let mut after = before.clone();
         change(&mut after);
         if after == before {

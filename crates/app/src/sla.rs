@@ -15,7 +15,7 @@ use domain::event::NewEvent;
 use domain::sla::BusinessHoursSpec;
 use domain::{
     BusinessHours, ChannelKind, Conversation, ConversationId, EventKind, InboxId, Millis, SlaClock, SlaKind, SlaPause,
-    SlaPolicy, SlaPolicyId, SlaTargetRule, SlaTimeline, Status, WorkspaceId,
+    SlaPolicy, SlaPolicyId, SlaState, SlaTargetRule, SlaTimeline, Status, WorkspaceId,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -25,6 +25,9 @@ use store::Tx;
 const SCAN_BATCH: usize = 500;
 /// Timers the pass fires per round.
 const FIRE_BATCH: usize = 500;
+/// How far back the pass looks for a workspace it has not seen, or after a policy changed:
+/// a clock untouched for longer has long been decided.
+const RESCAN_WINDOW_MS: Millis = 30 * 24 * 3_600_000;
 
 /// What a new or changed SLA policy says.
 #[derive(Debug, Clone)]
@@ -187,8 +190,8 @@ impl App {
         if make_default {
             tx.set_default_sla_policy(ws, p.id).await?;
         }
-        // Every clock may have moved: the pass looks at every conversation again.
-        tx.set_sla_scanned_until(ws, 0).await?;
+        // Every clock may have moved: the pass looks at the recent conversations again.
+        tx.set_sla_scanned_until(ws, self.now() - RESCAN_WINDOW_MS).await?;
         let (p, is_default) = tx.get_sla_policy(ws, p.id).await?.ok_or(Error::NotFound { what: "SLA policy" })?;
         tx.commit().await?;
         Ok((p, is_default))
@@ -265,13 +268,13 @@ impl App {
         let now = self.now();
         {
             let mut tx = self.store_().read().await?;
-            let since = tx.sla_scanned_until(ws).await?.unwrap_or(0);
+            let since = tx.sla_scanned_until(ws).await?.unwrap_or(now - RESCAN_WINDOW_MS);
             if tx.conversations_changed_since(ws, since, 1).await?.is_empty() {
                 return Ok(());
             }
         }
         let mut tx = self.store_().write().await?;
-        let since = tx.sla_scanned_until(ws).await?.unwrap_or(0);
+        let since = tx.sla_scanned_until(ws).await?.unwrap_or(now - RESCAN_WINDOW_MS);
         let changed = tx.conversations_changed_since(ws, since, SCAN_BATCH).await?;
         let ctx = TimerCtx::load(&mut tx, ws).await?;
         let mut until = since;
@@ -295,13 +298,24 @@ impl App {
             return Ok(0);
         }
         let mut by_ws: HashMap<WorkspaceId, Vec<NewEvent>> = HashMap::new();
+        let mut ctxs: HashMap<WorkspaceId, TimerCtx> = HashMap::new();
         let mut fired = 0;
         for (ws, id, kind, event, started, due_at) in due {
             tx.clear_sla_timer(ws, id, &kind).await?;
+            let Some(c) = tx.get_conversation(ws, id).await? else { continue };
+            if let std::collections::hash_map::Entry::Vacant(e) = ctxs.entry(ws) {
+                e.insert(TimerCtx::load(&mut tx, ws).await?);
+            }
+            let Some(ctx) = ctxs.get(&ws) else { continue };
+            // The timer may be stale (a reply or a pause since it was set on another node, or
+            // before this pass looked): raise only what the clock says now, else re-arm it.
+            if !ctx.still_due(&mut tx, &c, &kind, &event, started, now).await? {
+                ctx.set_timers(&mut tx, &c, now).await?;
+                continue;
+            }
             if !tx.mark_sla_fired(ws, id, &kind, &event, started, now).await? {
                 continue;
             }
-            let Some(c) = tx.get_conversation(ws, id).await? else { continue };
             let kind_ev = if event == "breach" { EventKind::SlaBreached } else { EventKind::SlaWarning };
             let trigger = if event == "breach" { domain::Trigger::SlaBreached } else { domain::Trigger::SlaWarning };
             crate::rules::enqueue(&mut tx, &c, trigger, None, now).await?;
@@ -314,7 +328,7 @@ impl App {
             fired += 1;
             if event == "warning" {
                 // The breach timer follows.
-                TimerCtx::load(&mut tx, ws).await?.set_timers(&mut tx, &c, now).await?;
+                ctx.set_timers(&mut tx, &c, now).await?;
             }
         }
         let mut seq = None;
@@ -340,6 +354,30 @@ impl TimerCtx {
         let policy = tx.default_sla_policy(ws).await?.unwrap_or_else(builtin_default);
         let kinds = tx.list_inboxes(ws).await?.into_iter().map(|i| (i.id, i.kind)).collect();
         Ok(TimerCtx { policy, kinds })
+    }
+
+    /// Whether `c`'s clock of `kind`, started at `started`, has really reached `event` now.
+    async fn still_due(
+        &self,
+        tx: &mut Tx,
+        c: &Conversation,
+        kind: &str,
+        event: &str,
+        started: Millis,
+        now: Millis,
+    ) -> Result<bool> {
+        let Ok(kind) = kind.parse::<SlaKind>() else { return Ok(false) };
+        if clock_start(c, kind) != started {
+            return Ok(false);
+        }
+        let pauses = tx.sla_pauses(c.workspace_id, c.id).await?;
+        let channel = self.kinds.get(&c.inbox_id).copied().unwrap_or(ChannelKind::Api);
+        let clocks = clocks_for(&self.policy, channel, c, &pauses, now);
+        let Some(v) = clocks.iter().find(|v| v.kind == kind) else { return Ok(false) };
+        Ok(match event {
+            "breach" => v.clock.state == SlaState::Breached,
+            _ => matches!(v.clock.state, SlaState::Warning | SlaState::Breached),
+        })
     }
 
     /// Sets (or clears) the timer of each of `c`'s clocks for its next warning or breach.

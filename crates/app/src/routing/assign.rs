@@ -91,7 +91,7 @@ impl App {
         let mut assigned: Vec<ConversationId> = Vec::new();
         let mut scopes: Vec<QueueScope> = joined_scope.into_iter().collect();
         for p in &plan {
-            let Some(before) = tx.get_conversation(ws, p.id).await? else { continue };
+            let Some(before) = tx.conversation_for_update(ws, p.id).await? else { continue };
             if before.assignee_id.is_some() || before.status != Status::Open {
                 continue;
             }

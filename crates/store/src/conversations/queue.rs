@@ -119,4 +119,24 @@ impl Tx {
                  ORDER BY resolved_at DESC LIMIT $3";
         Ok(run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(since).bind(limit as i64).fetch_all(c).await)?)
     }
+
+    /// A conversation, locked until the transaction ends on PostgreSQL (SQLite's write
+    /// transactions are exclusive already), so two nodes routing at once cannot both assign
+    /// it.
+    pub async fn conversation_for_update(
+        &mut self,
+        ws: WorkspaceId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>> {
+        if self.dialect() == crate::Dialect::Postgres {
+            let q = format!("{COLS} WHERE workspace_id = $1 AND id = $2 FOR UPDATE");
+            let row: Option<ConversationRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+                .bind(ws.0)
+                .bind(id.0)
+                .fetch_optional(c)
+                .await)?;
+            return row.map(Conversation::try_from).transpose();
+        }
+        self.get_conversation(ws, id).await
+    }
 }

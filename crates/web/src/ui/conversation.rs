@@ -53,6 +53,8 @@ pub struct ConvView {
     pub channel: String,
     pub waiting: Option<String>,
     pub sla: Option<super::view::SlaBadge>,
+    /// While it waits: its place in its queue and the estimated wait, if one can be given.
+    pub queue: Option<String>,
 }
 
 /// What the header's controls offer.
@@ -277,6 +279,7 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation, ctx: &
         channel: kind.to_string(),
         waiting: c.waiting_since.map(|w| span(now - w)),
         sla: super::view::sla_badge(&state.app.conversation_sla(actor, c.id).await?),
+        queue: queue_text(&state.app.queue_place(actor, c.id).await?),
     };
     let choices = Choices {
         me: actor.user_id.to_string(),
@@ -285,6 +288,21 @@ pub async fn load_header(state: &Shared, actor: &Actor, c: &Conversation, ctx: &
         labels: labels.into_iter().map(|l| l.name).filter(|l| !c.labels.contains(l)).collect(),
     };
     Ok(Header { conv, choices })
+}
+
+/// "2nd in the queue · about 5–10 minutes" while the conversation waits.
+fn queue_text(p: &app::QueuePlace) -> Option<String> {
+    let pos = p.position?;
+    let ord = match (pos % 10, pos % 100) {
+        (1, n) if n != 11 => "st",
+        (2, n) if n != 12 => "nd",
+        (3, n) if n != 13 => "rd",
+        _ => "th",
+    };
+    Some(match p.estimate {
+        Some(e) => format!("{pos}{ord} in the queue · {e}"),
+        None => format!("{pos}{ord} in the queue"),
+    })
 }
 
 pub async fn load_thread(state: &Shared, actor: &Actor, c: &Conversation, ctx: &Context) -> Result<Thread, UiError> {

@@ -53,6 +53,15 @@ async fn a_sunset_inbox_notifies_once_and_reports_who_still_writes() {
     let r =
         api.req(Method::POST, &format!("/settings/inboxes/{inbox}/sunset")).form(&form).cookie(&cookie).send().await;
     assert_eq!(r.location(), format!("/settings/inboxes/{inbox}/sunset?saved=1"));
+    // Ana writes on another inbox: she has moved, and it shows on her page.
+    let (other_inbox, _) = api.api_inbox("New app").await;
+    let r = api.inbound(&other_inbox, "m-3", "ana@example.com", "Here now").await.ok(StatusCode::CREATED);
+    let contact = r.json["conversation"]["contact_id"].as_str().unwrap().to_string();
+    assert!(
+        api.get(&format!("/api/v1/inboxes/{inbox}/sunset/contacts")).send().await.ok(StatusCode::OK).items().is_empty()
+    );
+    let page = api.get(&format!("/contacts/{contact}")).cookie(&cookie).send().await.ok(StatusCode::OK).text();
+    assert!(page.contains(r#"id="preferred-inbox""#) && page.contains("Prefers New app"), "{page}");
     let bad = [("date", "soon"), ("alternatives", "email | E-mail | help@example.com"), ("message", "")];
     let page = api
         .req(Method::POST, &format!("/settings/inboxes/{inbox}/sunset"))

@@ -37,6 +37,8 @@ async fn the_presence_switch_sets_presence_and_the_queue_page_shows_it() {
     assert!(page.contains(&format!(r#"data-conversation-id="{conv}""#)), "{page}");
     assert!(page.contains("Shop API") && page.contains("1 waiting"), "{page}");
     assert!(page.contains("kai") && page.contains("away · load 0.0 / 5.0"), "{page}");
+    let conv_page = api.get(&format!("/conversations/{conv}")).cookie(&cookie).send().await.ok(StatusCode::OK).text();
+    assert!(conv_page.contains("1st in the queue"), "{conv_page}");
     let body = api.get("/queue/body").cookie(&cookie).send().await.ok(StatusCode::OK).text();
     assert!(body.contains(r#"id="waiting-table""#) && !body.contains("<html"));
 }

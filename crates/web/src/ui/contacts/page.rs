@@ -117,6 +117,8 @@ struct ContactPage {
     notes: Vec<NoteView>,
     conversations: Vec<ConvRow>,
     more_conversations: bool,
+    /// The inbox they moved to from a retiring one, if they did.
+    preferred: Option<String>,
 }
 
 #[derive(Template)]
@@ -190,6 +192,7 @@ async fn full_page(state: &Shared, actor: &Actor, c: &Contact, forms: Forms) -> 
         })
         .collect();
     let notes = notes_of(state, actor, c).await?;
+    let preferred = state.app.preferred_inbox(actor, c.id).await?.and_then(|(i, _)| inboxes.get(&i).cloned());
     render(&ContactPage {
         chrome: Chrome::load(state, actor, "contacts").await?,
         contact: ContactView::from(c),
@@ -201,6 +204,7 @@ async fn full_page(state: &Shared, actor: &Actor, c: &Contact, forms: Forms) -> 
         notes,
         conversations,
         more_conversations: page.next.is_some(),
+        preferred,
     })
 }
 
