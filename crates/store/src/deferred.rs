@@ -31,6 +31,20 @@ pub(crate) struct Deferred {
     /// New attachments' metadata, and small files' bytes by workspace and SHA-256.
     pub(crate) attachments: Vec<domain::Attachment>,
     pub(crate) file_contents: BTreeMap<(WorkspaceId, String), Vec<u8>>,
+    /// Answers about a workspace's set-up asked once per transaction (see [`Tx::memo`]).
+    memo: HashMap<(WorkspaceId, Memo), bool>,
+}
+
+/// A question about a workspace's set-up that every inbound message asks and that nothing
+/// in an inbound batch changes (except where noted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Memo {
+    /// Some queue assigns automatically.
+    AutoAssigns,
+    /// Some automation rule is on.
+    HasRules,
+    /// Some contact still stands in a retiring inbox's report (a batch may add one).
+    SunsetContacts,
 }
 
 impl Deferred {
@@ -60,6 +74,20 @@ impl Deferred {
 }
 
 impl Tx {
+    /// The remembered answer to `memo` for `ws`, in a transaction that defers its writes:
+    /// the inbound batch asks the same few questions about a workspace for every message,
+    /// and nothing in it changes the answers, so each is asked once per batch.
+    pub(crate) fn memo(&self, ws: WorkspaceId, memo: Memo) -> Option<bool> {
+        self.deferred.as_ref().and_then(|d| d.memo.get(&(ws, memo)).copied())
+    }
+
+    /// Remembers an answer (only while writes are deferred).
+    pub(crate) fn remember(&mut self, ws: WorkspaceId, memo: Memo, answer: bool) {
+        if let Some(d) = &mut self.deferred {
+            d.memo.insert((ws, memo), answer);
+        }
+    }
+
     /// From now until the commit, counter bumps, search-index writes, new attachments and
     /// small files' bytes are collected and written in a few multi-row statements just
     /// before [`Tx::commit`]. Only SQLite defers
@@ -75,7 +103,8 @@ impl Tx {
     /// Writes everything deferred so far. [`Tx::commit`] calls it; calling it earlier is
     /// only needed before reading a deferred counter or document back.
     pub async fn flush_deferred(&mut self) -> Result<()> {
-        let Some(deferred) = self.deferred.take() else { return Ok(()) };
+        let Some(mut deferred) = self.deferred.take() else { return Ok(()) };
+        let memo = std::mem::take(&mut deferred.memo);
         let mut counters: Vec<_> = deferred.counters.into_iter().filter(|(_, delta)| *delta != 0).collect();
         // A stable order keeps lock and page access predictable across batches.
         counters.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -95,7 +124,7 @@ impl Tx {
         for chunk in deferred.attachments.chunks(ROWS_PER_STATEMENT / 2) {
             self.insert_attachments(chunk).await?;
         }
-        self.deferred = Some(Deferred::default());
+        self.deferred = Some(Deferred { memo, ..Deferred::default() });
         Ok(())
     }
 

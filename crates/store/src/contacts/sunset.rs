@@ -29,6 +29,7 @@ impl Tx {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
+        self.remember(ws, crate::deferred::Memo::SunsetContacts, true);
         Ok(())
     }
 
@@ -62,6 +63,17 @@ impl Tx {
         inbox: InboxId,
         now: Millis,
     ) -> Result<u64> {
+        // Every inbound message asks; in a batch, a workspace with nobody left to move is
+        // asked once (one indexed look-up instead of an UPDATE per message).
+        let memo = crate::deferred::Memo::SunsetContacts;
+        if self.deferred.is_some() && self.memo(ws, memo).is_none() {
+            let q = "SELECT 1 FROM sunset_contacts WHERE workspace_id = $1 AND moved_at IS NULL LIMIT 1";
+            let any: Option<i32> = run!(self, |c| sqlx::query_scalar(q).bind(ws.0).fetch_optional(c).await)?;
+            self.remember(ws, memo, any.is_some());
+        }
+        if self.memo(ws, memo) == Some(false) {
+            return Ok(0);
+        }
         let q = "UPDATE sunset_contacts SET moved_to_inbox_id = $3, moved_at = $4 \
                  WHERE workspace_id = $1 AND contact_id = $2 AND inbox_id <> $3 AND moved_at IS NULL";
         Ok(run!(self, |c| sqlx::query(q)

@@ -92,12 +92,16 @@ impl Tx {
 
     /// Whether some queue of the workspace assigns automatically.
     pub async fn auto_assigns(&mut self, ws: WorkspaceId) -> Result<bool> {
+        if let Some(known) = self.memo(ws, crate::deferred::Memo::AutoAssigns) {
+            return Ok(known);
+        }
         let q = "SELECT scope FROM routing_policies WHERE workspace_id = $1 AND policy <> $2 LIMIT 1";
         let row: Option<String> = run!(self, |c| sqlx::query_scalar(q)
             .bind(ws.0)
             .bind(AssignmentPolicy::Manual.as_str())
             .fetch_optional(c)
             .await)?;
+        self.remember(ws, crate::deferred::Memo::AutoAssigns, row.is_some());
         Ok(row.is_some())
     }
 

@@ -49,9 +49,13 @@ impl Tx {
 
     /// Whether the workspace has an enabled rule (the hooks enqueue no rule job otherwise).
     pub async fn has_enabled_rules(&mut self, ws: WorkspaceId) -> Result<bool> {
+        if let Some(known) = self.memo(ws, crate::deferred::Memo::HasRules) {
+            return Ok(known);
+        }
         let q = "SELECT id FROM rules WHERE workspace_id = $1 AND enabled = $2 LIMIT 1";
         let row: Option<uuid::Uuid> =
             run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(true).fetch_optional(c).await)?;
+        self.remember(ws, crate::deferred::Memo::HasRules, row.is_some());
         Ok(row.is_some())
     }
 }
