@@ -87,7 +87,8 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     let now = app.now();
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut events = Vec::with_capacity(requests.len());
-    let mut inboxes = InboxCache::default();
+    let batch: Vec<_> = requests.iter().map(|r| (r.ws, &r.input)).collect();
+    let mut inboxes = InboxCache::prefetch(&mut tx, &batch).await?;
     for r in requests {
         let (outcome, new_events) = app.receive_in(&mut tx, r.ws, &r.input, &mut inboxes).await?;
         outcomes.push(Ok(outcome));

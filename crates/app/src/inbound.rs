@@ -12,6 +12,7 @@ use domain::{
     Attachment, AttachmentId, Author, Contact, ContactId, Conversation, ConversationId, Direction, EventKind, Identity,
     InboxId, Message, MessageId, MessageKind, MessageMeta, Status, WorkspaceId,
 };
+use std::collections::{HashMap, HashSet};
 use store::{SearchKind, Tx};
 
 /// A customer message as a channel decoded it.
@@ -77,19 +78,68 @@ pub struct InboundOutcome {
     pub duplicate: bool,
 }
 
-/// The inboxes one transaction has read, so a batch of messages to the same inbox reads it
-/// once.
+/// What one transaction has learnt about where its messages go: the inboxes it read (a
+/// batch of messages to one inbox reads it once), and, for an inbound batch, which provider
+/// ids and sender identities did not exist when it began — looked up for the whole batch in
+/// one query each ([`InboxCache::prefetch`]) and struck off as the batch records them, so a
+/// new customer's message skips both look-ups.
 #[derive(Default)]
-pub(crate) struct InboxCache(Vec<domain::Inbox>);
+pub(crate) struct InboxCache {
+    inboxes: Vec<domain::Inbox>,
+    new_ids: HashSet<(WorkspaceId, InboxId, String)>,
+    new_identities: HashSet<(WorkspaceId, Identity)>,
+}
 
 impl InboxCache {
     async fn get(&mut self, tx: &mut Tx, ws: WorkspaceId, id: InboxId) -> Result<domain::Inbox> {
-        if let Some(inbox) = self.0.iter().find(|i| i.id == id && i.workspace_id == ws) {
+        if let Some(inbox) = self.inboxes.iter().find(|i| i.id == id && i.workspace_id == ws) {
             return Ok(inbox.clone());
         }
         let inbox = tx.get_inbox(ws, id).await?.ok_or(Error::NotFound { what: "inbox" })?;
-        self.0.push(inbox.clone());
+        self.inboxes.push(inbox.clone());
         Ok(inbox)
+    }
+
+    /// Looks up, for a batch of messages, which of their provider ids and identities exist.
+    pub(crate) async fn prefetch(tx: &mut Tx, batch: &[(WorkspaceId, &Inbound)]) -> Result<InboxCache> {
+        let mut cache = InboxCache::default();
+        let mut ids: HashMap<(WorkspaceId, InboxId), Vec<&str>> = HashMap::new();
+        let mut identities: HashMap<WorkspaceId, Vec<Identity>> = HashMap::new();
+        for (ws, input) in batch {
+            if let Some(pid) = &input.provider_message_id {
+                ids.entry((*ws, input.inbox_id)).or_default().push(pid);
+            }
+            let all = identities.entry(*ws).or_default();
+            all.push(input.from.clone());
+            all.extend(input.routing.also_known_as.iter().cloned());
+        }
+        for ((ws, inbox), pids) in ids {
+            let taken: HashSet<String> = tx.provider_ids_taken(ws, inbox, &pids).await?.into_iter().collect();
+            cache.new_ids.extend(pids.into_iter().filter(|p| !taken.contains(*p)).map(|p| (ws, inbox, p.to_string())));
+        }
+        for (ws, all) in identities {
+            let taken: HashSet<Identity> = tx.identities_taken(ws, &all).await?.into_iter().collect();
+            cache.new_identities.extend(all.into_iter().filter(|i| !taken.contains(i)).map(|i| (ws, i)));
+        }
+        Ok(cache)
+    }
+
+    /// Whether the provider id is known not to be stored (false: it may be; look).
+    fn new_id(&self, ws: WorkspaceId, inbox: InboxId, pid: &str) -> bool {
+        self.new_ids.contains(&(ws, inbox, pid.to_string()))
+    }
+
+    /// Whether the identity is known to belong to nobody (false: it may; look).
+    fn new_identity(&self, ws: WorkspaceId, identity: &Identity) -> bool {
+        self.new_identities.contains(&(ws, identity.clone()))
+    }
+
+    fn recorded_id(&mut self, ws: WorkspaceId, inbox: InboxId, pid: &str) {
+        self.new_ids.remove(&(ws, inbox, pid.to_string()));
+    }
+
+    fn recorded_identity(&mut self, ws: WorkspaceId, identity: &Identity) {
+        self.new_identities.remove(&(ws, identity.clone()));
     }
 }
 
@@ -153,6 +203,7 @@ impl App {
         let now = self.now();
         let inbox = inboxes.get(tx, ws, input.inbox_id).await?;
         if let Some(pid) = &input.provider_message_id
+            && !inboxes.new_id(ws, inbox.id, pid)
             && let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await?
         {
             let conversation = self.load_conversation(tx, ws, message.conversation_id).await?;
@@ -161,7 +212,10 @@ impl App {
         let mut events = Vec::new();
         let name =
             input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n.chars().count() <= 200);
-        let known = tx.contact_by_identity(ws, &input.from).await?;
+        let known = match inboxes.new_identity(ws, &input.from) {
+            true => None,
+            false => tx.contact_by_identity(ws, &input.from).await?,
+        };
         // A contact created here has no conversation yet: nothing to look up.
         let new_contact = known.is_none();
         let contact = match known {
@@ -187,14 +241,19 @@ impl App {
                     updated_at: now,
                 };
                 tx.insert_contact(&c).await?;
+                inboxes.recorded_identity(ws, &input.from);
                 index_contact(tx, &c).await?;
                 events.push(contact_event(EventKind::ContactCreated, &c));
                 c
             }
         };
         for other in &input.routing.also_known_as {
-            if !contact.identities.contains(other) && tx.contact_by_identity(ws, other).await?.is_none() {
+            if contact.identities.contains(other) {
+                continue;
+            }
+            if inboxes.new_identity(ws, other) || tx.contact_by_identity(ws, other).await?.is_none() {
                 tx.insert_identity(ws, contact.id, other, now).await?;
+                inboxes.recorded_identity(ws, other);
             }
         }
         let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
@@ -266,6 +325,9 @@ impl App {
             created_at: now,
         };
         tx.insert_message(&message).await?;
+        if let Some(pid) = &input.provider_message_id {
+            inboxes.recorded_id(ws, inbox.id, pid);
+        }
         tx.index_document(ws, SearchKind::Message, message.id.0, Some(conversation.id), &message.text).await?;
         events.push(message_event(&message));
         events.extend(crate::routing::on_inbound(tx, &inbox, &conversation, &message, now).await?);

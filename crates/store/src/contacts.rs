@@ -101,6 +101,33 @@ impl Tx {
         Ok(n > 0)
     }
 
+    /// Which of `identities` belong to some contact of the workspace (one look-up for a
+    /// whole inbound batch).
+    pub async fn identities_taken(&mut self, ws: WorkspaceId, identities: &[Identity]) -> Result<Vec<Identity>> {
+        let mut taken = Vec::new();
+        for chunk in identities.chunks(400) {
+            let mut pairs = String::new();
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    pairs.push_str(", ");
+                }
+                pairs.push_str(&format!("(${}, ${})", 2 * i + 2, 2 * i + 3));
+            }
+            let q = format!(
+                "SELECT kind, value FROM contact_identities WHERE workspace_id = $1 AND (kind, value) IN (VALUES {pairs})"
+            );
+            let rows: Vec<(String, String)> = run!(self, |c| {
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
+                for i in chunk {
+                    query = query.bind(i.kind.as_str()).bind(i.value.as_str());
+                }
+                query.fetch_all(c).await
+            })?;
+            taken.extend(collect(rows, |(k, v)| Ok(Identity { kind: parse(&k)?, value: v }))?);
+        }
+        Ok(taken)
+    }
+
     /// The contact an identity belongs to.
     pub async fn contact_by_identity(&mut self, ws: WorkspaceId, i: &Identity) -> Result<Option<Contact>> {
         let q = "SELECT contact_id FROM contact_identities WHERE workspace_id = $1 AND kind = $2 AND value = $3";

@@ -158,6 +158,34 @@ impl Tx {
         row.into_message(attachments).map(Some)
     }
 
+    /// Which of `provider_ids` an inbox has received already (one look-up for a whole
+    /// inbound batch).
+    pub async fn provider_ids_taken(
+        &mut self,
+        ws: WorkspaceId,
+        inbox: InboxId,
+        provider_ids: &[&str],
+    ) -> Result<Vec<String>> {
+        let mut taken = Vec::new();
+        for chunk in provider_ids.chunks(800) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let q = format!(
+                "SELECT provider_message_id FROM messages WHERE workspace_id = $1 AND inbox_id = $2 \
+                 AND provider_message_id IN ({})",
+                list.join(", ")
+            );
+            let rows: Vec<String> = run!(self, |c| {
+                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).bind(inbox.0);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(c).await
+            })?;
+            taken.extend(rows);
+        }
+        Ok(taken)
+    }
+
     /// The message an inbox already received under a provider id.
     pub async fn message_by_provider_id(
         &mut self,

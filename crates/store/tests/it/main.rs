@@ -178,3 +178,41 @@ async fn reads_without_a_transaction_see_the_latest_commit() {
     assert_eq!(reader.get_workspace(ws.id).await.unwrap().map(|w| w.name), Some("W".to_string()));
     reader.commit().await.unwrap();
 }
+
+/// The inbound batch asks once which of its senders and provider ids exist already.
+#[tokio::test]
+async fn taken_identities_and_provider_ids_are_found_in_one_look_up() {
+    use domain::{Author, Contact, ContactId, Conversation, Identity, IdentityKind, InboxId, Message, MessageKind};
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    let ana = Identity::parse(IdentityKind::Email, "ana@example.com").unwrap();
+    let phone = Identity::parse(IdentityKind::Phone, "+3725550100").unwrap();
+    let bo = Identity::parse(IdentityKind::Email, "bo@example.com").unwrap();
+    let contact = Contact {
+        id: ContactId::new(),
+        workspace_id: ws.id,
+        name: None,
+        company: None,
+        attributes: Default::default(),
+        identities: vec![ana.clone(), phone.clone()],
+        created_at: 0,
+        updated_at: 0,
+    };
+    tx.insert_contact(&contact).await.unwrap();
+    let inbox = InboxId::new();
+    let c = Conversation::open(ws.id, 1, inbox, contact.id, None, 0);
+    let mut m = Message::from_team(&c, MessageKind::Message, Author::Contact(contact.id), "hi".into(), 0);
+    m.provider_message_id = Some("p-1".into());
+    tx.insert_message(&m).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.read().await.unwrap();
+    let mut taken = tx.identities_taken(ws.id, &[bo.clone(), phone.clone(), ana.clone()]).await.unwrap();
+    taken.sort_by(|a, b| a.value.cmp(&b.value));
+    assert_eq!(taken, vec![phone, ana]);
+    assert!(tx.identities_taken(workspace().id, &[bo]).await.unwrap().is_empty());
+    assert_eq!(tx.provider_ids_taken(ws.id, inbox, &["p-0", "p-1"]).await.unwrap(), vec!["p-1".to_string()]);
+    assert!(tx.provider_ids_taken(ws.id, InboxId::new(), &["p-1"]).await.unwrap().is_empty(), "per inbox");
+}
