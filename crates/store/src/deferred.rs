@@ -33,7 +33,13 @@ pub(crate) struct Deferred {
     pub(crate) file_contents: BTreeMap<(WorkspaceId, String), Vec<u8>>,
     /// Answers about a workspace's set-up asked once per transaction (see [`Tx::memo`]).
     memo: HashMap<(WorkspaceId, Memo), bool>,
+    /// Conversation numbers taken from a workspace's sequence in a block: the next one to
+    /// hand out and the last one taken.
+    numbers: HashMap<WorkspaceId, (i64, i64)>,
 }
+
+/// Conversation numbers a deferring transaction takes from a workspace's sequence at once.
+const NUMBER_BLOCK: i64 = 64;
 
 /// A question about a workspace's set-up that every inbound message asks and that nothing
 /// in an inbound batch changes (except where noted).
@@ -88,6 +94,26 @@ impl Tx {
         }
     }
 
+    /// The next conversation number of a workspace, taken from a block reserved for this
+    /// transaction while it defers its writes (one statement per block, not per number).
+    pub(crate) async fn next_number_deferred(&mut self, ws: WorkspaceId) -> Result<Option<i64>> {
+        let Some(d) = &mut self.deferred else { return Ok(None) };
+        if let Some((next, last)) = d.numbers.get_mut(&ws)
+            && *next <= *last
+        {
+            *next += 1;
+            return Ok(Some(*next - 1));
+        }
+        let q =
+            "UPDATE workspaces SET conversation_seq = conversation_seq + $2 WHERE id = $1 RETURNING conversation_seq";
+        let last: i64 = run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(NUMBER_BLOCK).fetch_one(c).await)?;
+        let first = last - NUMBER_BLOCK + 1;
+        if let Some(d) = &mut self.deferred {
+            d.numbers.insert(ws, (first + 1, last));
+        }
+        Ok(Some(first))
+    }
+
     /// From now until the commit, counter bumps, search-index writes, new attachments and
     /// small files' bytes are collected and written in a few multi-row statements just
     /// before [`Tx::commit`]. Only SQLite defers
@@ -105,6 +131,13 @@ impl Tx {
     pub async fn flush_deferred(&mut self) -> Result<()> {
         let Some(mut deferred) = self.deferred.take() else { return Ok(()) };
         let memo = std::mem::take(&mut deferred.memo);
+        // Numbers taken but not handed out go back, so numbering has no gaps.
+        for (ws, (next, last)) in std::mem::take(&mut deferred.numbers) {
+            if next <= last {
+                let q = "UPDATE workspaces SET conversation_seq = $2 WHERE id = $1";
+                run!(self, |c| sqlx::query(q).bind(ws.0).bind(next - 1).execute(c).await.map(|r| r.rows_affected()))?;
+            }
+        }
         let mut counters: Vec<_> = deferred.counters.into_iter().filter(|(_, delta)| *delta != 0).collect();
         // A stable order keeps lock and page access predictable across batches.
         counters.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -70,6 +70,9 @@ impl Tx {
 
     /// Takes the next human conversation number (#1042) of a workspace.
     pub async fn next_conversation_number(&mut self, ws: WorkspaceId) -> Result<i64> {
+        if let Some(n) = self.next_number_deferred(ws).await? {
+            return Ok(n);
+        }
         let q =
             "UPDATE workspaces SET conversation_seq = conversation_seq + 1 WHERE id = $1 RETURNING conversation_seq";
         Ok(run!(self, |c| sqlx::query_scalar(q).bind(ws.0).fetch_one(c).await)?)

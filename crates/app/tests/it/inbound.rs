@@ -166,6 +166,9 @@ async fn batched_messages_are_counted_indexed_and_logged_once() {
         outcomes.iter().filter(|o| o.message.text == "sent twice").map(|o| o.duplicate).collect();
     assert_eq!(duplicates, vec![false, true]);
     assert_eq!(outcomes[60].message.id, outcomes[61].message.id);
+    let mut numbers: Vec<i64> = list.page.items.iter().map(|c| c.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=55).collect::<Vec<_>>(), "numbered without gaps or repeats");
     for i in [0, 8, 9, 59] {
         let hits = t.app.search(&t.owner, &format!("number{i}"), 10).await.unwrap();
         assert_eq!(hits.len(), 1, "message {i} is indexed once: {hits:?}");
@@ -175,6 +178,8 @@ async fn batched_messages_are_counted_indexed_and_logged_once() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events in sequence order");
     let created = events[before..].iter().filter(|e| e.kind == domain::EventKind::MessageCreated).count();
     assert_eq!(created, outcomes.len() - 1, "one message event each, none for the repeat");
+    let next = t.receive("late@example.com", Some("late"), "one more").await;
+    assert_eq!(next.conversation.number, 56, "numbers taken in a block and not used go back");
 }
 
 /// A small file is kept in the database with its record, a large one on disk; both read
