@@ -76,9 +76,8 @@ struct Loaded {
 /// The job runners of one node.
 #[derive(Clone)]
 pub struct Workers {
-    pub(crate) app: App,
+    app: App,
     deliverers: HashMap<ChannelKind, Arc<dyn Deliverer>>,
-    webhooks: Option<Arc<dyn crate::WebhookSender>>,
     batch: usize,
 }
 
@@ -99,17 +98,7 @@ impl App {
 impl Workers {
     /// Workers with no channels yet.
     pub fn new(app: App) -> Self {
-        Workers { app, deliverers: HashMap::new(), webhooks: None, batch: 8 }
-    }
-
-    /// Calls the automation rules' webhooks with `sender`.
-    pub fn with_webhooks(mut self, sender: Arc<dyn crate::WebhookSender>) -> Self {
-        self.webhooks = Some(sender);
-        self
-    }
-
-    pub(crate) fn webhooks(&self) -> Option<&dyn crate::WebhookSender> {
-        self.webhooks.as_deref()
+        Workers { app, deliverers: HashMap::new(), batch: 8 }
     }
 
     /// Sends replies of inboxes of `kind` with `deliverer`.
@@ -133,7 +122,6 @@ impl Workers {
                 crate::routing::ROUTE => Some(self.app.run_route_job(&job).await),
                 crate::rules::RULES => Some(self.app.run_rules_job(&job).await),
                 crate::sunset::SUNSET => Some(self.app.run_sunset_job(&job).await),
-                crate::webhooks::WEBHOOK => Some(self.call_webhook(&job).await),
                 _ => None,
             };
             if let Some(outcome) = plain {

@@ -26,7 +26,6 @@ mod sanitize;
 mod search;
 mod sla;
 mod sunset;
-mod webhooks;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use attachments::{Content, INLINE_MAX, NewFile};
@@ -43,7 +42,6 @@ pub use rules::RuleInput;
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 pub use sunset::Straggler;
-pub use webhooks::WebhookSender;
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;

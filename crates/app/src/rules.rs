@@ -212,7 +212,7 @@ impl App {
             }
             for rule in &fired {
                 for action in &rule.actions {
-                    self.perform(ws, p.conversation_id, rule, action, trigger, automated).await?;
+                    self.perform(ws, p.conversation_id, rule, action, automated).await?;
                 }
             }
             let Some(after) = self.conversation_if_any(ws, p.conversation_id).await? else { return Ok(()) };
@@ -268,7 +268,6 @@ impl App {
         id: ConversationId,
         rule: &Rule,
         action: &Action,
-        trigger: Trigger,
         automated: bool,
     ) -> Result<()> {
         let now = self.now();
@@ -293,14 +292,9 @@ impl App {
                 tx.insert_message(&m).await?;
                 self.commit(tx, ws, vec![message_event(&m)]).await
             }
-            Action::CallWebhook { url, secret } => {
-                // A job calls it, with retries; its activity line comes with the outcome.
-                let mut tx = self.store_().write().await?;
-                let Some(c) = tx.get_conversation(ws, id).await? else { return Ok(()) };
-                crate::webhooks::enqueue(&mut tx, rule, trigger, &c, url, secret.as_deref(), now).await?;
-                tx.commit().await?;
-                self.wake_workers();
-                Ok(())
+            Action::CallWebhook { url } => {
+                // Outgoing webhooks arrive with the platform step; say so rather than pretend.
+                self.rule_line(ws, id, &format!("{by} did not call {url}: webhooks are not available yet")).await
             }
             Action::AssignAgent { user_id } => {
                 let name = {

@@ -32,9 +32,8 @@ pub async fn run(config: Config, owner_email: &str) -> Result<()> {
     }
     let sender = channels::api::ApiSender::new(std::time::Duration::from_secs(15))?;
     let base = config.public_url.clone();
-    let api = channels::api::ApiDeliverer::new(sender.clone(), move |a| format!("{base}/api/v1/attachments/{}", a.id));
+    let api = channels::api::ApiDeliverer::new(sender, move |a| format!("{base}/api/v1/attachments/{}", a.id));
     let workers = Workers::new(app.clone())
-        .with_webhooks(Arc::new(sender))
         .with_deliverer(ChannelKind::Api, Arc::new(api))
         .with_deliverer(ChannelKind::Email, Arc::new(channels::email::SmtpSender::new()))
         .spawn(config.workers);

@@ -147,9 +147,6 @@ pub enum Action {
     CallWebhook {
         /// An absolute http:// or https:// URL.
         url: String,
-        /// When set, the body is signed with it: `X-Chorus-Signature: sha256=<hex HMAC>`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        secret: Option<String>,
     },
 }
 
@@ -236,14 +233,8 @@ impl Action {
                 text(t, MAX_LONG_TEXT, || format!("{at}.text"))
             }
             Action::Snooze { minutes: m } => minutes(*m, format!("{at}.minutes")),
-            Action::CallWebhook { url, secret } => {
+            Action::CallWebhook { url } => {
                 *url = url.trim().to_string();
-                if secret.as_ref().is_some_and(|s| s.trim().is_empty()) {
-                    *secret = None;
-                }
-                if secret.as_ref().is_some_and(|s| s.len() > 256) {
-                    return Err(DomainError::invalid(format!("{at}.secret"), "must be at most 256 bytes"));
-                }
                 validate_webhook_url(url, &format!("{at}.url"))
             }
             Action::AssignAgent { .. } | Action::AssignTeam { .. } | Action::SetPriority { .. } | Action::Resolve => {

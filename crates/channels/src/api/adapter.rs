@@ -84,25 +84,15 @@ impl ApiSender {
         body: Vec<u8>,
         delivery_id: &str,
     ) -> Result<SendOutcome, SendError> {
-        self.post(url, Some(secret), body, delivery_id).await
-    }
-
-    /// [`ApiSender::send`], signed only when there is a secret (a rule's webhook may have none).
-    pub async fn post(
-        &self,
-        url: &str,
-        secret: Option<&str>,
-        body: Vec<u8>,
-        delivery_id: &str,
-    ) -> Result<SendOutcome, SendError> {
         let target = parse_url(url)?;
         let shown = redacted(&target);
-        let mut request =
-            self.client.post(target).header(CONTENT_TYPE, "application/json").header(DELIVERY_HEADER, delivery_id);
-        if let Some(secret) = secret {
-            request = request.header(SIGNATURE_HEADER, sign(secret, &body));
-        }
-        let response = request
+        let signature = sign(secret, &body);
+        let response = self
+            .client
+            .post(target)
+            .header(CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, signature)
+            .header(DELIVERY_HEADER, delivery_id)
             .body(body)
             .send()
             .await
@@ -201,25 +191,6 @@ fn provider_id(body: &[u8]) -> Option<String> {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-/// The automation rules' webhooks go out through the same client as API-channel replies:
-/// signed the same way, with the same timeouts and error wording.
-impl app::WebhookSender for ApiSender {
-    fn post<'a>(
-        &'a self,
-        url: &'a str,
-        secret: Option<&'a str>,
-        body: Vec<u8>,
-        delivery_id: &'a str,
-    ) -> app::DeliveryFuture<'a> {
-        Box::pin(async move {
-            ApiSender::post(self, url, secret, body, delivery_id)
-                .await
-                .map(|_| None)
-                .map_err(|e| app::DeliveryError { message: e.message, permanent: e.permanent })
-        })
     }
 }
 
