@@ -216,6 +216,11 @@ impl App {
             created_at: self.now(),
         };
         let mut tx = self.store_().write().await?;
+        if let Some(policy) = inbox.settings.sla_policy_id
+            && tx.get_sla_policy(actor.workspace_id, policy).await?.is_none()
+        {
+            return Err(Error::invalid("settings.sla_policy_id", "no such SLA policy"));
+        }
         tx.insert_inbox(&inbox).await?;
         tx.commit().await?;
         Ok(inbox)
@@ -242,12 +247,21 @@ impl App {
             inbox.name = validate_name(&name, "name")?;
         }
         if let Some(mut settings) = patch.settings {
+            if settings.sla_policy_id != inbox.settings.sla_policy_id {
+                // Its conversations' clocks follow another policy: the SLA pass looks again.
+                tx.set_sla_scanned_until(actor.workspace_id, self.now() - crate::sla::RESCAN_WINDOW_MS).await?;
+            }
             keep_passwords(&inbox.settings, &mut settings);
             settings.validate(inbox.kind)?;
             inbox.settings = settings;
         }
         if let Some(status) = patch.status {
             inbox.status = status;
+        }
+        if let Some(policy) = inbox.settings.sla_policy_id
+            && tx.get_sla_policy(actor.workspace_id, policy).await?.is_none()
+        {
+            return Err(Error::invalid("settings.sla_policy_id", "no such SLA policy"));
         }
         if let Some(sunset) = &mut inbox.settings.sunset {
             // A retiring or closed inbox with sunset settings must point somewhere.

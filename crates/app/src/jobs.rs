@@ -78,6 +78,7 @@ struct Loaded {
 pub struct Workers {
     app: App,
     deliverers: HashMap<ChannelKind, Arc<dyn Deliverer>>,
+    webhooks: Option<Arc<dyn crate::rules::WebhookPoster>>,
     batch: usize,
 }
 
@@ -98,7 +99,13 @@ impl App {
 impl Workers {
     /// Workers with no channels yet.
     pub fn new(app: App) -> Self {
-        Workers { app, deliverers: HashMap::new(), batch: 8 }
+        Workers { app, deliverers: HashMap::new(), webhooks: None, batch: 8 }
+    }
+
+    /// Calls automation rules' webhooks with `poster`.
+    pub fn with_webhooks(mut self, poster: Arc<dyn crate::rules::WebhookPoster>) -> Self {
+        self.webhooks = Some(poster);
+        self
     }
 
     /// Sends replies of inboxes of `kind` with `deliverer`.
@@ -118,6 +125,11 @@ impl Workers {
         };
         let n = jobs.len();
         for job in jobs {
+            if job.kind == crate::rules::RULE_WEBHOOK {
+                let outcome = self.app.call_rule_webhook(&job, self.webhooks.as_deref()).await;
+                self.settle_webhook(&job, outcome).await?;
+                continue;
+            }
             let plain = match job.kind.as_str() {
                 crate::routing::ROUTE => Some(self.app.run_route_job(&job).await),
                 crate::rules::RULES => Some(self.app.run_rules_job(&job).await),
@@ -157,6 +169,25 @@ impl Workers {
         if let Err(e) = self.app.run_sla().await {
             tracing::warn!(error = %e, "the SLA pass failed; it runs again shortly");
         }
+    }
+
+    /// Settles a webhook call: done, retried with backoff, or given up with an activity line.
+    async fn settle_webhook(&self, job: &Job, outcome: Result<(), DeliveryError>) -> Result<()> {
+        let now = self.app.now();
+        let mut tx = self.app.store_().write().await?;
+        match outcome {
+            Ok(()) => tx.finish_job(job.id, now).await?,
+            Err(e) if e.permanent || job.attempts >= job.max_attempts => {
+                tx.kill_job(job.id, &e.message, now).await?;
+                tx.commit().await?;
+                return self.app.rule_webhook_failed(job, &e.message).await;
+            }
+            Err(e) => {
+                tx.retry_job(job.id, now + self.app.config().backoff.delay(job.attempts), &e.message, now).await?
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Settles a job whose work is all in the database: done, or retried with backoff.

@@ -38,7 +38,7 @@ pub use inbound::{Inbound, InboundOutcome, Routing, Threading};
 pub use jobs::{Deliverer, DeliveryError, DeliveryFuture, DeliveryRequest, Workers};
 pub use labels::Label;
 pub use routing::{AgentStatus, QueueEntry, QueuePlace, QueuePolicy, QueueSummary, QueueView};
-pub use rules::RuleInput;
+pub use rules::{RuleInput, WebhookFuture, WebhookPoster};
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 pub use sunset::Straggler;

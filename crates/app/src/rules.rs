@@ -7,8 +7,10 @@
 //! can never trigger each other into a loop. Changes made by rules never enqueue new jobs.
 //!
 //! A canned reply is never sent in answer to a machine-sent message (auto-replies, bulk mail,
-//! bounces): two auto-responders answering each other is the loop no chain can see.
+//! bounces): two auto-responders answering each other is the loop no chain can see. A
+//! webhook action is a job of its own, posted by the binary's [`WebhookPoster`].
 
+use crate::DeliveryError;
 use crate::conversations::{conversation_event, message_event};
 use crate::{Actor, App, Error, Result};
 use domain::event::NewEvent;
@@ -18,10 +20,34 @@ use domain::{
     Millis, Rule, RuleChain, RuleId, Status, Trigger, WorkspaceId,
 };
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
 use store::Tx;
 
 /// The job kind that runs rules for one event.
 pub(crate) const RULES: &str = "rules";
+/// The job kind that calls a rule's webhook.
+pub(crate) const RULE_WEBHOOK: &str = "rule_webhook";
+
+/// A future that lives as long as the call it makes.
+pub type WebhookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + 'a>>;
+
+/// POSTs a rule's webhook: `body` (JSON) to `url`, signed with `secret`, with `delivery_id`
+/// the same on every retry.
+pub trait WebhookPoster: Send + Sync + 'static {
+    /// Makes one call.
+    fn post<'a>(&'a self, url: &'a str, secret: &'a str, body: Vec<u8>, delivery_id: &'a str) -> WebhookFuture<'a>;
+}
+
+/// What a webhook job carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct WebhookPayload {
+    url: String,
+    conversation_id: ConversationId,
+    rule_id: RuleId,
+    rule_name: String,
+    trigger: Trigger,
+}
 
 /// What a rules job carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,7 +238,7 @@ impl App {
             }
             for rule in &fired {
                 for action in &rule.actions {
-                    self.perform(ws, p.conversation_id, rule, action, automated).await?;
+                    self.perform(ws, p.conversation_id, rule, action, trigger, automated).await?;
                 }
             }
             let Some(after) = self.conversation_if_any(ws, p.conversation_id).await? else { return Ok(()) };
@@ -268,6 +294,7 @@ impl App {
         id: ConversationId,
         rule: &Rule,
         action: &Action,
+        trigger: Trigger,
         automated: bool,
     ) -> Result<()> {
         let now = self.now();
@@ -293,8 +320,19 @@ impl App {
                 self.commit(tx, ws, vec![message_event(&m)]).await
             }
             Action::CallWebhook { url } => {
-                // Outgoing webhooks arrive with the platform step; say so rather than pretend.
-                self.rule_line(ws, id, &format!("{by} did not call {url}: webhooks are not available yet")).await
+                let payload = WebhookPayload {
+                    url: url.clone(),
+                    conversation_id: id,
+                    rule_id: rule.id,
+                    rule_name: rule.name.clone(),
+                    trigger,
+                };
+                let job = Job::new(ws, RULE_WEBHOOK, serde_json::to_value(&payload).unwrap_or_default(), now, 5);
+                let mut tx = self.store_().write().await?;
+                tx.enqueue_job(&job, now).await?;
+                tx.commit().await?;
+                self.wake_workers();
+                self.rule_line(ws, id, &format!("{by} called the webhook {}", shown_url(url))).await
             }
             Action::AssignAgent { user_id } => {
                 let name = {
@@ -427,4 +465,53 @@ impl App {
         self.wake_workers();
         Ok(())
     }
+
+    /// Calls a rule's webhook (a job): POSTs the rule, the event and the conversation, signed
+    /// with the conversation's inbox secret. Without a poster the call fails for good.
+    pub(crate) async fn call_rule_webhook(
+        &self,
+        job: &Job,
+        poster: Option<&dyn WebhookPoster>,
+    ) -> Result<(), DeliveryError> {
+        let fail = |message: String, permanent: bool| DeliveryError { message, permanent };
+        let p: WebhookPayload =
+            serde_json::from_value(job.payload.clone()).map_err(|e| fail(format!("a bad webhook job: {e}"), true))?;
+        let poster = poster.ok_or_else(|| fail("this server calls no webhooks".into(), true))?;
+        let ws = job.workspace_id;
+        let loaded = async {
+            let mut tx = self.store_().read().await?;
+            let Some(c) = tx.get_conversation(ws, p.conversation_id).await? else { return Ok(None) };
+            let secret = tx.get_inbox(ws, c.inbox_id).await?.map(|i| i.secret).unwrap_or_default();
+            Ok::<_, Error>(Some((c, secret)))
+        }
+        .await
+        .map_err(|e| fail(format!("loading the conversation: {e}"), false))?;
+        let Some((c, secret)) = loaded else { return Err(fail("the conversation no longer exists".into(), true)) };
+        let body = serde_json::json!({
+            "event": "rule.fired",
+            "delivery_id": job.id,
+            "workspace_id": ws,
+            "rule": { "id": p.rule_id, "name": p.rule_name },
+            "trigger": p.trigger,
+            "conversation": {
+                "id": c.id, "number": c.number, "inbox_id": c.inbox_id, "contact_id": c.contact_id,
+                "status": c.status, "priority": c.priority, "assignee_id": c.assignee_id, "team_id": c.team_id,
+                "labels": c.labels,
+            },
+        });
+        let bytes = serde_json::to_vec(&body).map_err(|e| fail(e.to_string(), true))?;
+        poster.post(&p.url, &secret, bytes, &job.id.to_string()).await
+    }
+
+    /// Records on the conversation that a rule's webhook call was given up.
+    pub(crate) async fn rule_webhook_failed(&self, job: &Job, error: &str) -> Result<()> {
+        let Ok(p) = serde_json::from_value::<WebhookPayload>(job.payload.clone()) else { return Ok(()) };
+        let line = format!("Rule “{}” could not call the webhook {}: {error}", p.rule_name, shown_url(&p.url));
+        self.rule_line(job.workspace_id, p.conversation_id, &line).await
+    }
+}
+
+/// A URL as shown in activity lines: without its query string, which may hold a secret.
+fn shown_url(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }

@@ -6,9 +6,9 @@
 //! Clocks are derived, not stored: a conversation's first response runs from its opening to
 //! the first reply, the next response from the customer's oldest unanswered message (after
 //! the first reply) to the next reply, the resolution from opening to resolving. Time while
-//! the conversation is `pending` on the customer does not count. The default policy applies
-//! to every conversation. The pass looks at conversations changed since it last looked and
-//! keeps one timer per clock for the next warning or breach.
+//! the conversation is `pending` on the customer does not count. A conversation follows its
+//! inbox's own policy, else the workspace's default. The pass looks at conversations changed
+//! since it last looked and keeps one timer per clock for the next warning or breach.
 
 use crate::{Actor, App, Error, Result};
 use domain::event::NewEvent;
@@ -27,7 +27,7 @@ const SCAN_BATCH: usize = 500;
 const FIRE_BATCH: usize = 500;
 /// How far back the pass looks for a workspace it has not seen, or after a policy changed:
 /// a clock untouched for longer has long been decided.
-const RESCAN_WINDOW_MS: Millis = 30 * 24 * 3_600_000;
+pub(crate) const RESCAN_WINDOW_MS: Millis = 30 * 24 * 3_600_000;
 
 /// What a new or changed SLA policy says.
 #[derive(Debug, Clone)]
@@ -216,16 +216,12 @@ impl App {
     /// A conversation's SLA clocks now.
     pub async fn conversation_sla(&self, actor: &Actor, id: ConversationId) -> Result<ConversationSla> {
         let ws = actor.workspace_id;
-        let policy = self.default_policy(ws).await?;
+        self.default_policy(ws).await?;
         let mut tx = self.store_().read().await?;
         let c = self.load_conversation(&mut tx, ws, id).await?;
-        let channel = tx.get_inbox(ws, c.inbox_id).await?.map(|i| i.kind).unwrap_or(ChannelKind::Api);
+        let ctx = TimerCtx::load(&mut tx, ws).await?;
         let pauses = tx.sla_pauses(ws, id).await?;
-        Ok(ConversationSla {
-            policy_id: policy.id,
-            policy_name: policy.name.clone(),
-            clocks: clocks_for(&policy, channel, &c, &pauses, self.now()),
-        })
+        Ok(ctx.sla(&c, &pauses, self.now()))
     }
 
     /// The SLA of several conversations at once (list rows).
@@ -235,17 +231,14 @@ impl App {
         conversations: &[Conversation],
     ) -> Result<HashMap<ConversationId, ConversationSla>> {
         let ws = actor.workspace_id;
-        let policy = self.default_policy(ws).await?;
+        self.default_policy(ws).await?;
         let mut tx = self.store_().read().await?;
-        let kinds: HashMap<InboxId, ChannelKind> =
-            tx.list_inboxes(ws).await?.into_iter().map(|i| (i.id, i.kind)).collect();
+        let ctx = TimerCtx::load(&mut tx, ws).await?;
         let now = self.now();
         let mut out = HashMap::with_capacity(conversations.len());
         for c in conversations.iter().filter(|c| c.workspace_id == ws) {
             let pauses = tx.sla_pauses(ws, c.id).await?;
-            let channel = kinds.get(&c.inbox_id).copied().unwrap_or(ChannelKind::Api);
-            let clocks = clocks_for(&policy, channel, c, &pauses, now);
-            out.insert(c.id, ConversationSla { policy_id: policy.id, policy_name: policy.name.clone(), clocks });
+            out.insert(c.id, ctx.sla(c, &pauses, now));
         }
         Ok(out)
     }
@@ -343,17 +336,44 @@ impl App {
     }
 }
 
-/// What setting a workspace's timers needs.
+/// A workspace's SLA policies and which applies to which inbox: what computing clocks and
+/// setting timers needs.
 struct TimerCtx {
-    policy: SlaPolicy,
-    kinds: HashMap<InboxId, ChannelKind>,
+    default: SlaPolicy,
+    policies: HashMap<SlaPolicyId, SlaPolicy>,
+    /// Each inbox's channel and own policy.
+    inboxes: HashMap<InboxId, (ChannelKind, Option<SlaPolicyId>)>,
 }
 
 impl TimerCtx {
     async fn load(tx: &mut Tx, ws: WorkspaceId) -> Result<TimerCtx> {
-        let policy = tx.default_sla_policy(ws).await?.unwrap_or_else(builtin_default);
-        let kinds = tx.list_inboxes(ws).await?.into_iter().map(|i| (i.id, i.kind)).collect();
-        Ok(TimerCtx { policy, kinds })
+        let mut default = None;
+        let mut policies = HashMap::new();
+        for (p, is_default) in tx.list_sla_policies(ws).await? {
+            if is_default {
+                default = Some(p.clone());
+            }
+            policies.insert(p.id, p);
+        }
+        let inboxes =
+            tx.list_inboxes(ws).await?.into_iter().map(|i| (i.id, (i.kind, i.settings.sla_policy_id))).collect();
+        Ok(TimerCtx { default: default.unwrap_or_else(builtin_default), policies, inboxes })
+    }
+
+    /// The policy and channel of a conversation: its inbox's own policy, else the default.
+    fn of(&self, c: &Conversation) -> (&SlaPolicy, ChannelKind) {
+        let (channel, own) = self.inboxes.get(&c.inbox_id).copied().unwrap_or((ChannelKind::Api, None));
+        (own.and_then(|id| self.policies.get(&id)).unwrap_or(&self.default), channel)
+    }
+
+    /// A conversation's SLA now.
+    fn sla(&self, c: &Conversation, pauses: &[(Millis, Option<Millis>)], now: Millis) -> ConversationSla {
+        let (policy, channel) = self.of(c);
+        ConversationSla {
+            policy_id: policy.id,
+            policy_name: policy.name.clone(),
+            clocks: clocks_for(policy, channel, c, pauses, now),
+        }
     }
 
     /// Whether `c`'s clock of `kind`, started at `started`, has really reached `event` now.
@@ -371,8 +391,7 @@ impl TimerCtx {
             return Ok(false);
         }
         let pauses = tx.sla_pauses(c.workspace_id, c.id).await?;
-        let channel = self.kinds.get(&c.inbox_id).copied().unwrap_or(ChannelKind::Api);
-        let clocks = clocks_for(&self.policy, channel, c, &pauses, now);
+        let clocks = self.sla(c, &pauses, now).clocks;
         let Some(v) = clocks.iter().find(|v| v.kind == kind) else { return Ok(false) };
         Ok(match event {
             "breach" => v.clock.state == SlaState::Breached,
@@ -384,8 +403,7 @@ impl TimerCtx {
     async fn set_timers(&self, tx: &mut Tx, c: &Conversation, now: Millis) -> Result<()> {
         let ws = c.workspace_id;
         let pauses = tx.sla_pauses(ws, c.id).await?;
-        let channel = self.kinds.get(&c.inbox_id).copied().unwrap_or(ChannelKind::Api);
-        let clocks = clocks_for(&self.policy, channel, c, &pauses, now);
+        let clocks = self.sla(c, &pauses, now).clocks;
         for kind in SlaKind::ALL {
             let next = clocks.iter().find(|v| v.kind == *kind).and_then(|v| v.clock.next_event());
             match next {

@@ -31,9 +31,11 @@ pub async fn run(config: Config, owner_email: &str) -> Result<()> {
         first_start(&app, owner_email).await?;
     }
     let sender = channels::api::ApiSender::new(std::time::Duration::from_secs(15))?;
+    let webhooks = RuleWebhooks(sender.clone());
     let base = config.public_url.clone();
     let api = channels::api::ApiDeliverer::new(sender, move |a| format!("{base}/api/v1/attachments/{}", a.id));
     let workers = Workers::new(app.clone())
+        .with_webhooks(Arc::new(webhooks))
         .with_deliverer(ChannelKind::Api, Arc::new(api))
         .with_deliverer(ChannelKind::Email, Arc::new(channels::email::SmtpSender::new()))
         .spawn(config.workers);
@@ -102,4 +104,25 @@ async fn shutdown() {
         _ = term => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Automation rules' webhooks, POSTed and signed like the API channel's callbacks.
+struct RuleWebhooks(channels::api::ApiSender);
+
+impl app::WebhookPoster for RuleWebhooks {
+    fn post<'a>(
+        &'a self,
+        url: &'a str,
+        secret: &'a str,
+        body: Vec<u8>,
+        delivery_id: &'a str,
+    ) -> app::WebhookFuture<'a> {
+        Box::pin(async move {
+            self.0
+                .send(url, secret, body, delivery_id)
+                .await
+                .map(|_| ())
+                .map_err(|e| app::DeliveryError { message: e.message, permanent: e.permanent })
+        })
+    }
 }

@@ -53,11 +53,21 @@ pub struct InboxSettings {
     /// the notice's opening words (see [`crate::sunset`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunset: Option<crate::sunset::SunsetSettings>,
+    /// The SLA policy of this inbox's conversations; without one (or once it is deleted) the
+    /// workspace's default applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla_policy_id: Option<crate::SlaPolicyId>,
 }
 
 impl Default for InboxSettings {
     fn default() -> Self {
-        InboxSettings { callback_url: None, reopen_window_minutes: 7 * 24 * 60, email: None, sunset: None }
+        InboxSettings {
+            callback_url: None,
+            reopen_window_minutes: 7 * 24 * 60,
+            email: None,
+            sunset: None,
+            sla_policy_id: None,
+        }
     }
 }
 

@@ -139,3 +139,62 @@ async fn rules_are_for_admins_and_checked() {
     t.app.delete_rule(&t.owner, first.id).await.unwrap();
     assert!(matches!(t.app.delete_rule(&t.owner, first.id).await, Err(app::Error::NotFound { .. })));
 }
+
+/// Records every webhook call; fails them all when `fail` is set.
+struct Hooks {
+    calls: std::sync::Mutex<Vec<(String, String, serde_json::Value)>>,
+    fail: bool,
+}
+
+impl app::WebhookPoster for Hooks {
+    fn post<'a>(&'a self, url: &'a str, secret: &'a str, body: Vec<u8>, _id: &'a str) -> app::WebhookFuture<'a> {
+        Box::pin(async move {
+            let json = serde_json::from_slice(&body).unwrap();
+            self.calls.lock().unwrap().push((url.to_string(), secret.to_string(), json));
+            if self.fail {
+                Err(app::DeliveryError { message: "callback answered 410 Gone".into(), permanent: true })
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_rule_calls_its_webhook_signed_with_the_inbox_secret() {
+    for fail in [false, true] {
+        let t = ctx().await;
+        let hook = rule(
+            "Tell the CRM",
+            Trigger::ConversationCreated,
+            vec![],
+            vec![Action::CallWebhook { url: "https://hooks.example/chorus?token=s3cret".into() }],
+        );
+        t.app.create_rule(&t.owner, hook).await.unwrap();
+        let hooks = std::sync::Arc::new(Hooks { calls: Default::default(), fail });
+        let c = t.receive("ana@example.com", None, "Hi").await.conversation;
+        let w = Workers::new(t.app.clone()).with_webhooks(hooks.clone());
+        for _ in 0..3 {
+            w.run_once().await.unwrap();
+        }
+        let calls = hooks.calls.lock().unwrap().clone();
+        assert_eq!(calls.len(), 1);
+        let (url, secret, body) = &calls[0];
+        assert_eq!(
+            (url.as_str(), secret.as_str()),
+            ("https://hooks.example/chorus?token=s3cret", t.inbox.secret.as_str())
+        );
+        assert_eq!(body["rule"]["name"], "Tell the CRM");
+        assert_eq!(body["trigger"], "conversation_created");
+        assert_eq!(body["conversation"]["number"], c.number);
+        let l = lines(&t, c.id).await;
+        assert!(
+            l.contains(&"Rule “Tell the CRM” called the webhook https://hooks.example/chorus".to_string()),
+            "{l:?}"
+        );
+        if fail {
+            let gave_up = "Rule “Tell the CRM” could not call the webhook https://hooks.example/chorus: callback answered 410 Gone";
+            assert!(l.contains(&gave_up.to_string()), "{l:?}");
+        }
+    }
+}

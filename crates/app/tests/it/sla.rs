@@ -126,3 +126,34 @@ async fn policies_are_checked_and_kept_to_admins() {
     t.app.delete_sla_policy(&t.owner, vip.id).await.unwrap();
     assert_eq!(t.app.sla_policies(&t.owner).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_inbox_can_have_its_own_policy() {
+    let t = ctx().await;
+    let fast = SlaPolicyInput {
+        name: "VIP".into(),
+        targets: Some(vec![serde_json::from_str(r#"{"channel": "api", "first_response_minutes": 3}"#).unwrap()]),
+        calendar: None,
+        warn_at: None,
+    };
+    let (vip, is_default) = t.app.create_sla_policy(&t.owner, fast, false).await.unwrap();
+    assert!(!is_default);
+    let mut settings = t.inbox.settings.clone();
+    settings.sla_policy_id = Some(vip.id);
+    let patch = app::InboxPatch { name: None, settings: Some(settings.clone()), status: None };
+    t.app.update_inbox(&t.owner, t.inbox.id, patch).await.unwrap();
+    let c = t.receive("ana@example.com", None, "Hello?").await.conversation;
+    let sla = t.app.conversation_sla(&t.owner, c.id).await.unwrap();
+    assert_eq!((sla.policy_name.as_str(), clock(&sla, SlaKind::FirstResponse).time_left), ("VIP", 3 * MINUTE));
+    let rows = t.app.conversations_sla(&t.owner, std::slice::from_ref(&c)).await.unwrap();
+    assert_eq!(rows[&c.id].policy_name, "VIP");
+
+    settings.sla_policy_id = Some(domain::SlaPolicyId::new());
+    let patch = app::InboxPatch { name: None, settings: Some(settings), status: None };
+    let e = t.app.update_inbox(&t.owner, t.inbox.id, patch).await.unwrap_err();
+    assert!(e.to_string().starts_with("settings.sla_policy_id"), "{e}");
+    // Deleting the policy puts the inbox back on the default.
+    t.app.delete_sla_policy(&t.owner, vip.id).await.unwrap();
+    let sla = t.app.conversation_sla(&t.owner, c.id).await.unwrap();
+    assert_eq!(sla.policy_name, "Standard");
+}

@@ -248,6 +248,11 @@ pub struct InboxSettingsDto {
     #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunset: Option<domain::SunsetSettings>,
+    /// The SLA policy of this inbox's conversations (see `/api/v1/sla/policies`); without one
+    /// the workspace's default applies.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla_policy_id: Option<domain::SlaPolicyId>,
 }
 
 impl Default for InboxSettingsDto {
@@ -272,6 +277,7 @@ impl From<InboxSettings> for InboxSettingsDto {
             reopen_window_minutes: s.reopen_window_minutes,
             email,
             sunset: s.sunset,
+            sla_policy_id: s.sla_policy_id,
         }
     }
 }
@@ -283,6 +289,7 @@ impl From<InboxSettingsDto> for InboxSettings {
             reopen_window_minutes: s.reopen_window_minutes,
             email: s.email,
             sunset: s.sunset,
+            sla_policy_id: s.sla_policy_id,
         }
     }
 }

@@ -117,6 +117,16 @@ async fn policies_are_changed_by_admins_with_checked_input() {
     api.delete(&format!("/api/v1/sla/policies/{id}")).send().await.ok(StatusCode::NO_CONTENT);
     api.get(&format!("/api/v1/sla/policies/{id}")).send().await.err(StatusCode::NOT_FOUND, "not_found");
 
+    // An inbox can follow its own policy; an unknown one is refused.
+    let (inbox, _) = api.api_inbox("VIP line").await;
+    let r = api
+        .patch(&format!("/api/v1/inboxes/{inbox}"), json!({"settings": {"sla_policy_id": uuid::Uuid::now_v7()}}))
+        .send()
+        .await;
+    assert_eq!(r.err(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").json["field"], "settings.sla_policy_id");
+    let r = api.patch(&format!("/api/v1/inboxes/{inbox}"), json!({"settings": {"sla_policy_id": sid}})).send().await;
+    assert_eq!(r.ok(StatusCode::OK).json["settings"]["sla_policy_id"], sid);
+
     // Another workspace sees none of it.
     api.app.create_workspace("Other Co", "boss@other.example", "Boss", PASSWORD).await.unwrap();
     let login = api.app.login("boss@other.example", PASSWORD).await.unwrap();

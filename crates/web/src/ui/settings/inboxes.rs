@@ -79,8 +79,9 @@ impl InboxForm {
             callback_url: (!url.is_empty()).then(|| url.to_string()),
             reopen_window_minutes,
             email: if kind == ChannelKind::Email { Some(self.email.settings()?) } else { None },
-            // Set on the inbox's sunset page; this form keeps what is stored.
+            // Set on the inbox's sunset page and over the API; this form keeps what is stored.
             sunset: None,
+            sla_policy_id: None,
         })
     }
 }
@@ -234,6 +235,7 @@ async fn update(
         let status: InboxStatus = form.status.parse().map_err(app::Error::from)?;
         let mut settings = form.settings(inbox.kind)?;
         settings.sunset = inbox.settings.sunset.clone();
+        settings.sla_policy_id = inbox.settings.sla_policy_id;
         let patch = InboxPatch { name: Some(form.name.clone()), settings: Some(settings), status: Some(status) };
         state.app.update_inbox(&actor, inbox.id, patch).await
     };
