@@ -266,13 +266,23 @@ impl App {
     ) -> Result<(Facts, bool)> {
         let now = self.now();
         let mut tx = self.store_().read().await?;
-        let channel = tx.get_inbox(ws, c.inbox_id).await?.map(|i| i.kind).unwrap_or(ChannelKind::Api);
+        let inbox = tx.get_inbox(ws, c.inbox_id).await?;
+        let channel = inbox.as_ref().map(|i| i.kind).unwrap_or(ChannelKind::Api);
         let contact = tx.get_contact(ws, c.contact_id).await?;
         let message = match message_id {
             Some(id) => tx.get_message(ws, id).await?,
             None => None,
         };
-        let calendar = tx.default_sla_policy(ws).await?.map(|p| p.calendar).unwrap_or_default();
+        // The business hours of the conversation's SLA policy: its inbox's own, else the default.
+        let own = match inbox.and_then(|i| i.settings.sla_policy_id) {
+            Some(id) => tx.get_sla_policy(ws, id).await?.map(|(p, _)| p),
+            None => None,
+        };
+        let policy = match own {
+            Some(p) => Some(p),
+            None => tx.default_sla_policy(ws).await?,
+        };
+        let calendar = policy.map(|p| p.calendar).unwrap_or_default();
         let facts = Facts {
             trigger,
             inbox_id: c.inbox_id,
