@@ -67,7 +67,7 @@ impl Tx {
         let q = format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1 \
              WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
-             OR (status = 'running' AND lease_until < $1) ORDER BY run_at LIMIT $3 {lock}) {RETURNING}"
+             OR (status = 'running' AND lease_until < $1) ORDER BY run_at, id LIMIT $3 {lock}) {RETURNING}"
         );
         let rows: Vec<JobRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(now)
@@ -75,7 +75,12 @@ impl Tx {
             .bind(limit as i64)
             .fetch_all(c)
             .await)?;
-        crate::rows::collect(rows, Job::try_from)
+        // RETURNING follows no order; jobs due together run in the order they were queued
+        // (ids are UUIDv7, increasing within a process), so a conversation's events are
+        // handled as they happened.
+        let mut jobs = crate::rows::collect(rows, Job::try_from)?;
+        jobs.sort_by_key(|j| (j.run_at, j.id.0));
+        Ok(jobs)
     }
 
     /// Marks a job done.
