@@ -1,3 +1,6 @@
+//! Rule tests: validation names the field at fault, conditions match as documented, and the
+//! chain stops a cascade. Test code: a failed `unwrap` here is a failed test, as intended.
+
 use super::*;
 use serde_json::json;
 use uuid::Uuid;
