@@ -8,7 +8,7 @@
 //! savepoint per message is the fallback when one of them fails.
 //! Under light load a batch is a single message; batches grow only when messages queue.
 
-use crate::inbound::{Inbound, InboundOutcome, InboxCache};
+use crate::inbound::{BatchCache, Inbound, InboundOutcome};
 use crate::{App, Error, Result};
 use domain::WorkspaceId;
 use std::sync::Weak;
@@ -88,9 +88,9 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut events = Vec::with_capacity(requests.len());
     let batch: Vec<_> = requests.iter().map(|r| (r.ws, &r.input)).collect();
-    let mut inboxes = InboxCache::prefetch(&mut tx, &batch).await?;
+    let mut cache = BatchCache::prefetch(&mut tx, &batch).await?;
     for r in requests {
-        let (outcome, new_events) = app.receive_in(&mut tx, r.ws, &r.input, &mut inboxes).await?;
+        let (outcome, new_events) = app.receive_in(&mut tx, r.ws, &r.input, &mut cache).await?;
         outcomes.push(Ok(outcome));
         events.push((r.ws, new_events));
     }
@@ -118,7 +118,7 @@ async fn run_one_by_one(app: &App, requests: Vec<Request>) -> Result<(), (String
             rest.extend(pending);
             return Err((e.to_string(), rest));
         }
-        let outcome = match app.receive_in(&mut tx, r.ws, &r.input, &mut InboxCache::default()).await {
+        let outcome = match app.receive_in(&mut tx, r.ws, &r.input, &mut BatchCache::default()).await {
             Ok((outcome, events)) => match tx.append_events(r.ws, &events, now).await {
                 Ok(seq) => {
                     last_seq = seq.or(last_seq);

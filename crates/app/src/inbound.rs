@@ -81,16 +81,16 @@ pub struct InboundOutcome {
 /// What one transaction has learnt about where its messages go: the inboxes it read (a
 /// batch of messages to one inbox reads it once), and, for an inbound batch, which provider
 /// ids and sender identities did not exist when it began — looked up for the whole batch in
-/// one query each ([`InboxCache::prefetch`]) and struck off as the batch records them, so a
+/// one query each ([`BatchCache::prefetch`]) and struck off as the batch records them, so a
 /// new customer's message skips both look-ups.
 #[derive(Default)]
-pub(crate) struct InboxCache {
+pub(crate) struct BatchCache {
     inboxes: Vec<domain::Inbox>,
     new_ids: HashSet<(WorkspaceId, InboxId, String)>,
     new_identities: HashSet<(WorkspaceId, Identity)>,
 }
 
-impl InboxCache {
+impl BatchCache {
     async fn get(&mut self, tx: &mut Tx, ws: WorkspaceId, id: InboxId) -> Result<domain::Inbox> {
         if let Some(inbox) = self.inboxes.iter().find(|i| i.id == id && i.workspace_id == ws) {
             return Ok(inbox.clone());
@@ -101,8 +101,8 @@ impl InboxCache {
     }
 
     /// Looks up, for a batch of messages, which of their provider ids and identities exist.
-    pub(crate) async fn prefetch(tx: &mut Tx, batch: &[(WorkspaceId, &Inbound)]) -> Result<InboxCache> {
-        let mut cache = InboxCache::default();
+    pub(crate) async fn prefetch(tx: &mut Tx, batch: &[(WorkspaceId, &Inbound)]) -> Result<BatchCache> {
+        let mut cache = BatchCache::default();
         let mut ids: HashMap<(WorkspaceId, InboxId), Vec<&str>> = HashMap::new();
         let mut identities: HashMap<WorkspaceId, Vec<Identity>> = HashMap::new();
         for (ws, input) in batch {
@@ -182,7 +182,7 @@ impl App {
 
     async fn try_receive(&self, ws: WorkspaceId, input: &Inbound) -> Result<InboundOutcome> {
         let mut tx = self.store_().write().await?;
-        let (outcome, events) = self.receive_in(&mut tx, ws, input, &mut InboxCache::default()).await?;
+        let (outcome, events) = self.receive_in(&mut tx, ws, input, &mut BatchCache::default()).await?;
         if outcome.duplicate {
             tx.rollback().await?;
         } else {
@@ -198,12 +198,12 @@ impl App {
         tx: &mut Tx,
         ws: WorkspaceId,
         input: &Inbound,
-        inboxes: &mut InboxCache,
+        batch: &mut BatchCache,
     ) -> Result<(InboundOutcome, Vec<NewEvent>)> {
         let now = self.now();
-        let inbox = inboxes.get(tx, ws, input.inbox_id).await?;
+        let inbox = batch.get(tx, ws, input.inbox_id).await?;
         if let Some(pid) = &input.provider_message_id
-            && !inboxes.new_id(ws, inbox.id, pid)
+            && !batch.new_id(ws, inbox.id, pid)
             && let Some(message) = tx.message_by_provider_id(ws, inbox.id, pid).await?
         {
             let conversation = self.load_conversation(tx, ws, message.conversation_id).await?;
@@ -212,7 +212,7 @@ impl App {
         let mut events = Vec::new();
         let name =
             input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n.chars().count() <= 200);
-        let known = match inboxes.new_identity(ws, &input.from) {
+        let known = match batch.new_identity(ws, &input.from) {
             true => None,
             false => tx.contact_by_identity(ws, &input.from).await?,
         };
@@ -241,7 +241,7 @@ impl App {
                     updated_at: now,
                 };
                 tx.insert_contact(&c).await?;
-                inboxes.recorded_identity(ws, &input.from);
+                batch.recorded_identity(ws, &input.from);
                 index_contact(tx, &c).await?;
                 events.push(contact_event(EventKind::ContactCreated, &c));
                 c
@@ -251,9 +251,9 @@ impl App {
             if contact.identities.contains(other) {
                 continue;
             }
-            if inboxes.new_identity(ws, other) || tx.contact_by_identity(ws, other).await?.is_none() {
+            if batch.new_identity(ws, other) || tx.contact_by_identity(ws, other).await?.is_none() {
                 tx.insert_identity(ws, contact.id, other, now).await?;
-                inboxes.recorded_identity(ws, other);
+                batch.recorded_identity(ws, other);
             }
         }
         let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
@@ -326,7 +326,7 @@ impl App {
         };
         tx.insert_message(&message).await?;
         if let Some(pid) = &input.provider_message_id {
-            inboxes.recorded_id(ws, inbox.id, pid);
+            batch.recorded_id(ws, inbox.id, pid);
         }
         tx.index_document(ws, SearchKind::Message, message.id.0, Some(conversation.id), &message.text).await?;
         events.push(message_event(&message));
