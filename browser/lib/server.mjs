@@ -25,7 +25,8 @@ export function chorusBinary() {
 
 /**
  * A running Chorus server with its own data directory. `url` is its origin
- * (`http://127.0.0.1:PORT`); `api` is a client signed in as the owner.
+ * (`http://127.0.0.1:PORT`); `api` is a client signed in as the owner. `restart()` stops it
+ * and starts it again on the same port and data directory (what a deploy does).
  */
 export async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'chorus-browser-'));
@@ -34,9 +35,44 @@ export async function startServer() {
   const logPath = join(logDir, `${dataDir.split('/').pop()}.log`);
   const log = createWriteStream(logPath);
 
+  let running = await spawnChorus({ dataDir, listen: '127.0.0.1:0', log, logPath });
+  const url = running.url;
+  await waitForHealth(url);
+
+  const server = {
+    url,
+    dataDir,
+    logPath,
+    api: null,
+    /** Stops the process (SIGTERM, then SIGKILL after 10 s), keeping the data directory. */
+    async kill() {
+      await running.stop();
+    },
+    /** Starts the process again on the same address and data directory. */
+    async start() {
+      running = await spawnChorus({ dataDir, listen: new URL(url).host, log, logPath });
+      if (running.url !== url) throw new Error(`restarted on ${running.url}, not ${url}`);
+      await waitForHealth(url);
+    },
+    async restart() {
+      await this.kill();
+      await this.start();
+    },
+    async stop() {
+      await running.stop();
+      log.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  server.api = await ApiClient.signIn(url, OWNER.email, OWNER.password);
+  return server;
+}
+
+/** Runs `chorus serve` on `listen` until it prints its address; answers `{url, stop()}`. */
+async function spawnChorus({ dataDir, listen, log, logPath }) {
   // Only the settings chosen here: no CHORUS_* variable or chorus.toml of the caller's.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHORUS_')));
-  const child = spawn(chorusBinary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(chorusBinary(), ['serve', '--listen', listen, '--data-dir', dataDir], {
     cwd: dataDir,
     env: {
       ...inherited,
@@ -86,13 +122,8 @@ export async function startServer() {
   child.stdout.removeAllListeners('data');
   child.stdout.pipe(log, { end: false });
 
-  await waitForHealth(url);
-
-  const server = {
+  return {
     url,
-    dataDir,
-    logPath,
-    api: null,
     async stop() {
       if (!exited) {
         child.kill('SIGTERM');
@@ -101,12 +132,8 @@ export async function startServer() {
         clearTimeout(timer);
       }
       process.removeListener('exit', killOnExit);
-      log.end();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
-  server.api = await ApiClient.signIn(url, OWNER.email, OWNER.password);
-  return server;
 }
 
 async function waitForHealth(url) {
