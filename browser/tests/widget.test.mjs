@@ -65,6 +65,10 @@ before(async () => {
   agent = await server.api.createUser({ ...AGENT, role: 'agent' });
   second = await server.api.createUser({ ...SECOND, role: 'agent' });
   inbox = await createWidgetInbox(server, host.origin);
+  // Someone is at work, and agents pick chats themselves: customers wait in the queue and
+  // the assistant keeps them company.
+  await server.api.request('PUT', `/inboxes/${inbox.id}/assignment`, { policy: 'manual' });
+  await server.api.request('PUT', '/me/presence', { presence: 'online' });
   agentUi = await signedInPage(browser, server, AGENT.email, AGENT.password);
 });
 
@@ -175,7 +179,6 @@ test('a customer writes, an agent replies in the agent UI, the customer sees it 
 test('the queue position appears and falls as agents take chats', { timeout: 240_000 }, async () => {
   const queueInbox = await createWidgetInbox(server, host.origin, { name: 'Queue chat', widget: { questions: [] } });
   await server.api.request('PUT', `/inboxes/${queueInbox.id}/assignment`, { policy: 'manual' });
-  await server.api.request('PUT', '/me/presence', { presence: 'online' });
 
   const visitors = [];
   for (const [i, text] of ['First in line: a question about ferns.', 'Second: my pot is cracked.', 'Third: do you ship to Tartu?'].entries()) {
