@@ -26,16 +26,17 @@ export function chorusBinary() {
 /**
  * A running Chorus server with its own data directory. `url` is its origin
  * (`http://127.0.0.1:PORT`); `api` is a client signed in as the owner. `restart()` stops it
- * and starts it again on the same port and data directory (what a deploy does).
+ * and starts it again on the same port and data directory (what a deploy does). `env` adds
+ * CHORUS_* settings (e.g. a smaller attachment limit).
  */
-export async function startServer() {
+export async function startServer({ env = {} } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'chorus-browser-'));
   const logDir = join(repoRoot, 'target', 'browser-logs');
   await mkdir(logDir, { recursive: true });
   const logPath = join(logDir, `${dataDir.split('/').pop()}.log`);
   const log = createWriteStream(logPath);
 
-  let running = await spawnChorus({ dataDir, listen: '127.0.0.1:0', log, logPath });
+  let running = await spawnChorus({ dataDir, listen: '127.0.0.1:0', log, logPath, env });
   const url = running.url;
   await waitForHealth(url);
 
@@ -50,7 +51,7 @@ export async function startServer() {
     },
     /** Starts the process again on the same address and data directory. */
     async start() {
-      running = await spawnChorus({ dataDir, listen: new URL(url).host, log, logPath });
+      running = await spawnChorus({ dataDir, listen: new URL(url).host, log, logPath, env });
       if (running.url !== url) throw new Error(`restarted on ${running.url}, not ${url}`);
       await waitForHealth(url);
     },
@@ -69,7 +70,7 @@ export async function startServer() {
 }
 
 /** Runs `chorus serve` on `listen` until it prints its address; answers `{url, stop()}`. */
-async function spawnChorus({ dataDir, listen, log, logPath }) {
+async function spawnChorus({ dataDir, listen, log, logPath, env }) {
   // Only the settings chosen here: no CHORUS_* variable or chorus.toml of the caller's.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHORUS_')));
   const child = spawn(chorusBinary(), ['serve', '--listen', listen, '--data-dir', dataDir], {
@@ -82,6 +83,7 @@ async function spawnChorus({ dataDir, listen, log, logPath }) {
       CHORUS_WORKERS: '1',
       NO_COLOR: '1',
       CHORUS_SQLITE_DURABILITY: 'normal',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -59,7 +59,8 @@ function box(page) {
 }
 
 before(async () => {
-  server = await startServer();
+  // A 1 MB attachment limit, so that a refused upload is cheap to make.
+  server = await startServer({ env: { CHORUS_ATTACHMENT_MAX_MB: '1' } });
   browser = await launchBrowser();
   host = await startHostSite(server.url);
   agent = await server.api.createUser({ ...AGENT, role: 'agent' });
@@ -273,6 +274,44 @@ test('a wrong user_hash is refused and reported on the console; the right one na
     `the conversation's contact has the e-mail: ${JSON.stringify(contact.identities)}`,
   );
   assert.equal(contact.name, 'Maria Rossi');
+});
+
+// A 2×2 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4YaMBRAwQCgAjXgSxbgN+HAAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+test('a customer attaches a photo (shown inline) and a file over the limit is refused with the reason', { timeout: 180_000 }, async () => {
+  const { page } = await newVisitor(inbox.id);
+  const w = await openWidget(page);
+  await sendInWidget(page, 'The pot arrived broken, photo coming.');
+  await w.locator('input[type=file]').setInputFiles({ name: 'broken-pot.png', mimeType: 'image/png', buffer: PNG });
+  await w.locator('li.ch-chip', { hasText: 'broken-pot.png' }).waitFor();
+  await w.locator('li.ch-chip', { hasText: /Uploading/ }).waitFor({ state: 'detached' });
+  await w.locator('textarea.ch-input').fill('Here it is.');
+  await w.locator('textarea.ch-input').press('Enter');
+  const sent = w.locator('li.ch-msg.ch-mine[data-id]').filter({ hasText: 'Here it is.' });
+  await sent.locator('img[src^="blob:"]').waitFor();
+  assert.equal(await sent.locator('img').getAttribute('alt'), 'broken-pot.png');
+  const naturalWidth = await sent.locator('img').evaluate((img) => img.naturalWidth);
+  assert.equal(naturalWidth, 2, 'the image was fetched with the visitor token and decoded');
+
+  const conversation = await conversationWith(server, inbox.id, 'Here it is.');
+  const { items } = await server.api.get(`/conversations/${conversation.id}/messages`);
+  const stored = items.find((m) => m.text === 'Here it is.');
+  assert.equal(stored.attachments.length, 1);
+  assert.equal(stored.attachments[0].content_type ?? stored.attachments[0].contentType, 'image/png');
+
+  await w.locator('input[type=file]').setInputFiles({
+    name: 'scan.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.alloc(1024 * 1024 + 10, 1),
+  });
+  const refused = w.locator('li.ch-chip.ch-chip-error');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /scan\.pdf/);
+  assert.doesNotMatch(await refused.innerText(), /HTTP 413$/, 'the server gave a reason, and it is shown');
 });
 
 test('on a phone the open chat fills the screen', { timeout: 120_000 }, async () => {
