@@ -112,14 +112,19 @@ impl App {
         line: &str,
     ) -> Result<Vec<NewEvent>> {
         let now = self.now();
-        let m = Message::from_team(after, MessageKind::Activity, Author::Agent(actor.user_id), line.to_string(), now);
+        // The command line and the widget act as Chorus itself, which has no presence.
+        let system = actor.user_id.0.is_nil();
+        let author = if system { Author::System } else { Author::Agent(actor.user_id) };
+        let m = Message::from_team(after, MessageKind::Activity, author, line.to_string(), now);
         tx.insert_message(&m).await?;
         after.last_activity_at = now;
         tx.update_conversation(before, after).await?;
         let queue = crate::routing::on_change(tx, before, after, now).await?;
         crate::sla::on_change(tx, before, after, now).await?;
         crate::rules::on_change(tx, before, after, now).await?;
-        tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
+        if !system {
+            tx.touch_presence(actor.workspace_id, actor.user_id, now).await?;
+        }
         tx.move_counters(actor.workspace_id, &before.counter_keys(), &after.counter_keys()).await?;
         let mut events = vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, after)];
         events.extend(queue);

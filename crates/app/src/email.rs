@@ -125,7 +125,12 @@ impl App {
             routing: Routing {
                 threading,
                 also_known_as,
-                meta: MessageMeta { email: Some(mail.headers.clone()), automated: mail.automated, problems },
+                meta: MessageMeta {
+                    email: Some(mail.headers.clone()),
+                    automated: mail.automated,
+                    problems,
+                    ..MessageMeta::default()
+                },
                 files,
             },
         };

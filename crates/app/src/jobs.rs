@@ -134,6 +134,7 @@ impl Workers {
                 crate::routing::ROUTE => Some(self.app.run_route_job(&job).await),
                 crate::rules::RULES => Some(self.app.run_rules_job(&job).await),
                 crate::sunset::SUNSET => Some(self.app.run_sunset_job(&job).await),
+                crate::widget::HANDOFF => Some(self.app.run_handoff_job(&job).await),
                 _ => None,
             };
             if let Some(outcome) = plain {

@@ -26,6 +26,7 @@ mod sanitize;
 mod search;
 mod sla;
 mod sunset;
+mod widget;
 
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use attachments::{Content, INLINE_MAX, NewFile};
@@ -42,6 +43,9 @@ pub use rules::{RuleInput, WebhookFuture, WebhookPoster};
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 pub use sunset::Straggler;
+pub use widget::{
+    HISTORY, MAX_WIDGET_TEXT, Sent, TeamStatus, Visitor, WidgetAuthor, WidgetMessage, WidgetState,
+};
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;
@@ -105,6 +109,8 @@ pub struct AppConfig {
     /// How often this node's workers run the routing pass (auto-away re-queueing, and
     /// assigning what waits), in ms.
     pub routing_interval_ms: i64,
+    /// The widget assistant's words per language code (English is built in).
+    pub phrases: Arc<std::collections::HashMap<String, domain::widget::Phrases>>,
 }
 
 impl AppConfig {
@@ -118,6 +124,7 @@ impl AppConfig {
             delivery_max_attempts: 8,
             job_lease_ms: 60_000,
             routing_interval_ms: 5_000,
+            phrases: Arc::default(),
         }
     }
 }
@@ -138,6 +145,9 @@ struct Inner {
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
     /// When this node last ran the routing pass.
     routing_ran_at: std::sync::atomic::AtomicI64,
+    /// The widget assistant takes one turn at a time on this node (two quick messages of a
+    /// customer must not both be greeted).
+    assistant_turns: tokio::sync::Mutex<()>,
 }
 
 impl App {
@@ -156,6 +166,7 @@ impl App {
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
                 routing_ran_at: std::sync::atomic::AtomicI64::new(i64::MIN),
+                assistant_turns: tokio::sync::Mutex::new(()),
             }),
         })
     }

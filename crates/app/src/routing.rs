@@ -438,7 +438,10 @@ pub(crate) async fn on_change(
     let ws = after.workspace_id;
     if before.assignee_id != after.assignee_id {
         match after.assignee_id {
-            Some(u) => tx.start_assignment(ws, after.id, u, now).await?,
+            Some(u) => {
+                tx.start_assignment(ws, after.id, u, now).await?;
+                crate::widget::on_assigned(tx, after, now).await?;
+            }
             None => {
                 tx.take_assignment_start(ws, after.id).await?;
             }

@@ -119,7 +119,7 @@ fn builtin_default() -> SlaPolicy {
 
 impl App {
     /// The workspace's default policy, made from the built-in targets the first time.
-    async fn default_policy(&self, ws: WorkspaceId) -> Result<SlaPolicy> {
+    pub(crate) async fn default_policy(&self, ws: WorkspaceId) -> Result<SlaPolicy> {
         {
             let mut tx = self.store_().read().await?;
             if let Some(p) = tx.default_sla_policy(ws).await? {

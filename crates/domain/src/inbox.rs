@@ -57,6 +57,9 @@ pub struct InboxSettings {
     /// workspace's default applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_policy_id: Option<crate::SlaPolicyId>,
+    /// Web chat: the widget's look, language, allowed sites and assistant questions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widget: Option<crate::widget::WidgetSettings>,
 }
 
 impl Default for InboxSettings {
@@ -67,6 +70,7 @@ impl Default for InboxSettings {
             email: None,
             sunset: None,
             sla_policy_id: None,
+            widget: None,
         }
     }
 }
@@ -211,6 +215,14 @@ impl InboxSettings {
             (None, ChannelKind::Email) => {
                 return Err(DomainError::invalid("settings.email", "an e-mail inbox needs its addresses"));
             }
+            _ => {}
+        }
+        match (&mut self.widget, kind) {
+            (Some(_), k) if k != ChannelKind::Widget => {
+                return Err(DomainError::invalid("settings.widget", "only widget inboxes have widget settings"));
+            }
+            (Some(w), _) => w.validate(crate::widget::LANGUAGES)?,
+            (None, ChannelKind::Widget) => self.widget = Some(crate::widget::WidgetSettings::default()),
             _ => {}
         }
         if self.reopen_window_minutes < 0 {

@@ -26,6 +26,7 @@ pub mod rules;
 pub mod sla;
 pub mod sunset;
 pub mod user;
+pub mod widget;
 
 pub use assignment::{AgentSlot, AssignmentPolicy, AssignmentReason, Choice, choose_agent, requeue_at, should_requeue};
 pub use capacity::{AssignedWork, CapacitySettings, ChannelWeights, DEFAULT_MAX_LOAD, has_room, load_of};

@@ -124,12 +124,18 @@ pub struct MessageMeta {
     /// What could not be read from the original, in words for an admin.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Written by the widget's waiting-room assistant.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assistant: bool,
+    /// The widget's own id for a customer's message (resending it never duplicates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl MessageMeta {
     /// Whether there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.automated.is_none() && self.problems.is_empty()
+        self.email.is_none() && self.automated.is_none() && self.problems.is_empty() && !self.assistant && self.client_id.is_none()
     }
 }
 

@@ -26,6 +26,7 @@ mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod widget;
 mod workspaces;
 
 pub use blobs::{Blobs, hex};
@@ -35,6 +36,7 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE};
 pub use notifications::unread_key;
 pub use search::{SearchHit, SearchKind};
 pub use users::{SessionRecord, TokenRecord};
+pub use widget::VisitorRecord;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

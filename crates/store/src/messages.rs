@@ -234,6 +234,44 @@ impl Tx {
         Ok(Page::from_rows(messages, limit, |m| Cursor { key: m.created_at, id: m.id.0 }))
     }
 
+    /// A conversation's latest `limit` messages, oldest first.
+    pub async fn latest_messages(&mut self, ws: WorkspaceId, conv: ConversationId, limit: usize) -> Result<Vec<Message>> {
+        let q = format!(
+            "{COLS} WHERE workspace_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+        );
+        let mut rows: Vec<MessageRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(conv.0)
+            .bind(limit as i64)
+            .fetch_all(c)
+            .await)?;
+        rows.reverse();
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut attachments = self.attachments_of(ws, &ids).await?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mine = attachments.iter().filter(|a| a.message_id == Some(MessageId(row.id))).cloned().collect();
+            attachments.retain(|a| a.message_id != Some(MessageId(row.id)));
+            messages.push(row.into_message(mine)?);
+        }
+        Ok(messages)
+    }
+
+    /// Marks the team's messages in a conversation up to `up_to` (a creation time) that are
+    /// `sent` as `delivered` (the customer has them on screen); returns their ids.
+    pub async fn mark_delivered_up_to(
+        &mut self,
+        ws: WorkspaceId,
+        conv: ConversationId,
+        up_to: domain::Millis,
+    ) -> Result<Vec<MessageId>> {
+        let q = "UPDATE messages SET delivery_status = 'delivered' WHERE workspace_id = $1 AND conversation_id = $2 \
+                 AND direction = 'outbound' AND delivery_status = 'sent' AND created_at <= $3 RETURNING id";
+        let ids: Vec<Uuid> =
+            run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(conv.0).bind(up_to).fetch_all(c).await)?;
+        Ok(ids.into_iter().map(MessageId).collect())
+    }
+
     /// Records where delivery of an outbound message stands.
     pub async fn set_delivery(
         &mut self,

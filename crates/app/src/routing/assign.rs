@@ -107,6 +107,7 @@ impl App {
             tx.update_conversation(&before, &after).await?;
             tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
             tx.start_assignment(ws, after.id, user, now).await?;
+            crate::widget::on_assigned(&mut tx, &after, now).await?;
             crate::rules::on_change(&mut tx, &before, &after, now).await?;
             tx.mark_assigned(ws, user, now).await?;
             if p.policy == AssignmentPolicy::RoundRobin {
@@ -138,6 +139,9 @@ impl App {
             events.push(queue_event(&remaining, scope));
         }
         self.commit(tx, ws, events).await?;
+        if !assigned.is_empty() {
+            self.wake_workers();
+        }
         Ok(assigned.len())
     }
 }

@@ -253,6 +253,13 @@ pub struct InboxSettingsDto {
     #[schema(value_type = Option<String>, format = Uuid)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_policy_id: Option<domain::SlaPolicyId>,
+    /// Web chat (widget inboxes): `color` (`#rrggbb`), `greeting`, `language` (`en`, `ru`,
+    /// `uk`, `et`, `be`; null follows the visitor's browser), `allowed_origins` (sites that
+    /// may embed it, e.g. `https://shop.example`; empty allows all) and `questions` the
+    /// waiting-room assistant asks (`[{"key", "prompt", "kind": "text" | "email"}]`).
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widget: Option<domain::widget::WidgetSettings>,
 }
 
 impl Default for InboxSettingsDto {
@@ -278,6 +285,7 @@ impl From<InboxSettings> for InboxSettingsDto {
             email,
             sunset: s.sunset,
             sla_policy_id: s.sla_policy_id,
+            widget: s.widget,
         }
     }
 }
@@ -290,6 +298,7 @@ impl From<InboxSettingsDto> for InboxSettings {
             email: s.email,
             sunset: s.sunset,
             sla_policy_id: s.sla_policy_id,
+            widget: s.widget,
         }
     }
 }

@@ -82,6 +82,7 @@ impl InboxForm {
             // Set on the inbox's sunset page and over the API; this form keeps what is stored.
             sunset: None,
             sla_policy_id: None,
+            widget: None,
         })
     }
 }
@@ -236,6 +237,7 @@ async fn update(
         let mut settings = form.settings(inbox.kind)?;
         settings.sunset = inbox.settings.sunset.clone();
         settings.sla_policy_id = inbox.settings.sla_policy_id;
+        settings.widget = inbox.settings.widget.clone();
         let patch = InboxPatch { name: Some(form.name.clone()), settings: Some(settings), status: Some(status) };
         state.app.update_inbox(&actor, inbox.id, patch).await
     };
