@@ -152,8 +152,7 @@ impl WidgetSettings {
 
     /// Whether a page of `origin` may embed the widget.
     pub fn allows(&self, origin: &str) -> bool {
-        self.allowed_origins.is_empty()
-            || normalise_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
+        self.allowed_origins.is_empty() || normalise_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
     }
 }
 

@@ -350,6 +350,11 @@ async fn the_assistant_keeps_the_place_asks_its_questions_and_hands_over() {
     );
     let contact = w.api.get("/api/v1/contacts").send().await.json["items"][0].clone();
     assert_eq!(contact["name"], "Mari");
+    let session = w.api.session(crate::harness::OWNER_EMAIL).await;
+    let page = w.api.get(&format!("/conversations/{conversation}")).anon().cookie(&session).send().await;
+    let html = page.ok(StatusCode::OK).text();
+    let notes = html.split("assistant-notes").nth(1).expect("the assistant's findings are shown");
+    assert!(notes.contains("order") && notes.contains("A-1042") && notes.contains("Mari"), "{notes}");
 
     // The agent takes the chat: the widget is told, and the assistant introduces them.
     let me = w.api.get("/api/v1/me").send().await.ok(StatusCode::OK);
