@@ -281,8 +281,15 @@ impl App {
         tx.update_conversation(&before, &after).await?;
         tx.move_counters(ws, &before.counter_keys(), &after.counter_keys()).await?;
         tx.touch_presence(ws, actor.user_id, now).await?;
-        let job = crate::jobs::delivery_job(ws, m.id, now, self.config().delivery_max_attempts);
-        tx.enqueue_job(&job, now).await?;
+        if inbox.kind == domain::ChannelKind::Widget {
+            // The live event is the delivery: every connection of the customer's shows it,
+            // and their read receipt marks it delivered.
+            tx.set_delivery(ws, m.id, domain::DeliveryStatus::Sent, None, None).await?;
+            m.delivery_status = Some(domain::DeliveryStatus::Sent);
+        } else {
+            let job = crate::jobs::delivery_job(ws, m.id, now, self.config().delivery_max_attempts);
+            tx.enqueue_job(&job, now).await?;
+        }
         self.commit(tx, ws, vec![message_event(&m), conversation_event(EventKind::ConversationUpdated, &after)])
             .await?;
         self.wake_workers();

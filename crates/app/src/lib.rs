@@ -43,9 +43,7 @@ pub use rules::{RuleInput, WebhookFuture, WebhookPoster};
 pub use search::SearchResult;
 pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 pub use sunset::Straggler;
-pub use widget::{
-    HISTORY, MAX_WIDGET_TEXT, Sent, TeamStatus, Visitor, WidgetAuthor, WidgetMessage, WidgetState,
-};
+pub use widget::{HISTORY, MAX_WIDGET_TEXT, Sent, TeamStatus, Visitor, WidgetAuthor, WidgetMessage, WidgetState};
 
 use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;

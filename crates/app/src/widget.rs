@@ -123,7 +123,8 @@ fn token_hash(token: &str) -> String {
 
 /// The widget's own id for a message: 1 to 64 letters, digits, `-` or `_`.
 fn check_client_id(id: &str) -> Result<()> {
-    let ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok { Ok(()) } else { Err(Error::invalid("client_id", "must be 1 to 64 letters, digits, '-' or '_'")) }
 }
 
@@ -143,6 +144,13 @@ impl App {
         Ok(inbox)
     }
 
+    /// The inbox a visitor token was issued for (it names it).
+    pub fn token_inbox(token: &str) -> Option<InboxId> {
+        let rest = token.strip_prefix("wv_")?;
+        let (inbox, _) = rest.split_once('_')?;
+        uuid::Uuid::try_parse(inbox).ok().map(InboxId)
+    }
+
     /// The visitor holding `token` in `inbox`, or a new visitor when there is no token. An
     /// unknown token (or another inbox's) is not found: the browser starts afresh.
     pub async fn widget_connect(&self, inbox: &Inbox, token: Option<&str>) -> Result<Visitor> {
@@ -159,7 +167,8 @@ impl App {
                 Visitor { id: row.id, workspace_id: ws, inbox: inbox.clone(), token: token.to_string(), created: false }
             }
             None => {
-                let token = crate::auth::random_secret("wv_")?;
+                // The token names its inbox, so a file download needs nothing else.
+                let token = crate::auth::random_secret(&format!("wv_{}_", inbox.id.0.simple()))?;
                 let id = uuid::Uuid::now_v7();
                 tx.insert_widget_visitor(ws, id, inbox.id, &token_hash(&token), now).await?;
                 Visitor { id, workspace_id: ws, inbox: inbox.clone(), token, created: true }
@@ -258,7 +267,10 @@ impl App {
         let ws = v.workspace_id;
         let mut tx = self.store_().query().await?;
         let Some(m) = tx.get_message(ws, id).await? else { return Ok(None) };
-        if m.kind != MessageKind::Message || m.inbox_id != v.inbox.id || !self.owns(&mut tx, v, m.conversation_id).await? {
+        if m.kind != MessageKind::Message
+            || m.inbox_id != v.inbox.id
+            || !self.owns(&mut tx, v, m.conversation_id).await?
+        {
             return Ok(None);
         }
         Ok(self.for_widget(&mut tx, vec![m]).await?.pop())
@@ -278,6 +290,15 @@ impl App {
             return Err(Error::NotFound { what: "conversation" });
         }
         self.load_conversation(&mut tx, v.workspace_id, id).await
+    }
+
+    /// The name of the teammate who took the visitor's conversation.
+    pub async fn widget_agent_name(&self, v: &Visitor, id: ConversationId, user: UserId) -> Result<String> {
+        let mut tx = self.store_().query().await?;
+        if !self.owns(&mut tx, v, id).await? {
+            return Err(Error::NotFound { what: "conversation" });
+        }
+        Ok(tx.get_membership(v.workspace_id, user).await?.map(|m| m.user.name).unwrap_or_default())
     }
 
     /// Stores a visitor's message through the main inbound path; resending the same

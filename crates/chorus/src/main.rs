@@ -116,6 +116,7 @@ pub async fn open_app(config: &Config) -> Result<App> {
     store.migrate().await.context("migrating the database")?;
     let mut app_config = AppConfig::new(&config.data_dir);
     app_config.attachment_max_bytes = config.attachment_max_bytes;
+    app_config.phrases = Arc::new(web::phrasebook());
     Ok(App::new(store, app_config, Arc::new(SystemClock))?)
 }
 

@@ -135,7 +135,11 @@ pub struct MessageMeta {
 impl MessageMeta {
     /// Whether there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.automated.is_none() && self.problems.is_empty() && !self.assistant && self.client_id.is_none()
+        self.email.is_none()
+            && self.automated.is_none()
+            && self.problems.is_empty()
+            && !self.assistant
+            && self.client_id.is_none()
     }
 }
 

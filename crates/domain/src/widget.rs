@@ -152,8 +152,7 @@ impl WidgetSettings {
 
     /// Whether a page of `origin` may embed the widget.
     pub fn allows(&self, origin: &str) -> bool {
-        self.allowed_origins.is_empty()
-            || normalise_origin(origin).is_some_and(|o| self.allowed_origins.iter().any(|a| *a == o))
+        self.allowed_origins.is_empty() || normalise_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
     }
 }
 
@@ -209,18 +208,24 @@ impl Default for Phrases {
     fn default() -> Self {
         let s = |t: &str| t.to_string();
         Phrases {
-            queued: s("Thanks for your message! Everyone on the team is helping other customers right now, but your place in line is kept."),
+            queued: s(
+                "Thanks for your message! Everyone on the team is helping other customers right now, but your place in line is kept.",
+            ),
             ahead: s("People ahead of you: {n}."),
             next: s("You're next in line."),
             wait: s("Expected wait: {min}–{max} minutes."),
             wait_short: s("Expected wait: under {max} minutes."),
             offer: s("While you wait, I can pass a few details to the team so they can help you faster."),
-            thanks: s("Thank you, I've passed this on to the team. You can close this window: your place is kept, and you can come back any time."),
+            thanks: s(
+                "Thank you, I've passed this on to the team. You can close this window: your place is kept, and you can come back any time.",
+            ),
             bad_email: s("That doesn't look like an e-mail address — could you check it?"),
             handoff: s("{agent} has joined the conversation and will help you from here."),
             offline: s("We're away right now and will be back {when}."),
             offline_unknown: s("Nobody from the team is online right now."),
-            ask_email: s("Leave your e-mail address and we'll answer you there — you don't need to keep this window open."),
+            ask_email: s(
+                "Leave your e-mail address and we'll answer you there — you don't need to keep this window open.",
+            ),
             email_saved: s("Thanks! If you've left, we'll answer at {email}."),
             weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
                 .map(String::from)
@@ -387,7 +392,7 @@ pub fn verify_user_hash(secret: &str, email: &str, user_hash: &str) -> bool {
 }
 
 fn decode_hex(s: &str) -> Result<Vec<u8>, ()> {
-    if s.len() % 2 != 0 || s.len() > 128 {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
         return Err(());
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or(())?, 16).map_err(|_| ())).collect()

@@ -235,7 +235,12 @@ impl Tx {
     }
 
     /// A conversation's latest `limit` messages, oldest first.
-    pub async fn latest_messages(&mut self, ws: WorkspaceId, conv: ConversationId, limit: usize) -> Result<Vec<Message>> {
+    pub async fn latest_messages(
+        &mut self,
+        ws: WorkspaceId,
+        conv: ConversationId,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
         let q = format!(
             "{COLS} WHERE workspace_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"
         );

@@ -13,9 +13,11 @@ mod extract;
 mod middleware;
 mod openapi;
 mod ui;
+mod widget;
 
 pub use auth::SESSION_COOKIE;
 pub use error::{ErrorBody, ErrorCode};
+pub use widget::{MAX_FRAME, VISITOR_HEADER, WidgetLimits, languages, phrasebook};
 
 use auth::RateLimiter;
 use axum::Router;
@@ -32,11 +34,18 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Sign-in attempts allowed per client address and per e-mail address each minute.
     pub login_attempts_per_minute: u32,
+    /// The chat widget's rate limits.
+    pub widget: WidgetLimits,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024, secure_cookies: false, login_attempts_per_minute: 10 }
+        WebConfig {
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+            login_attempts_per_minute: 10,
+            widget: WidgetLimits::default(),
+        }
     }
 }
 
@@ -56,6 +65,7 @@ pub(crate) struct Shared {
     pub(crate) app: app::App,
     pub(crate) config: Arc<WebConfig>,
     pub(crate) login_limiter: Arc<RateLimiter>,
+    pub(crate) widget: widget::Widget,
 }
 
 /// The whole HTTP interface: `/api/v1/…`, `/healthz`, and JSON answers for unknown routes
@@ -68,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
             100_000,
         )),
+        widget: widget::Widget::new(&state.app, state.config.widget),
         config: Arc::new(state.config),
         app: state.app,
     };
@@ -76,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .layer(axum::Extension(openapi::DocumentJson(openapi::finish(document))))
         .merge(ui::routes())
+        .merge(widget::routes(upload_limit))
         .fallback(middleware::no_route)
         .method_not_allowed_fallback(middleware::wrong_method)
         .layer(DefaultBodyLimit::max(shared.config.max_body_bytes))

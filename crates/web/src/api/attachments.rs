@@ -60,7 +60,7 @@ async fn upload(
 }
 
 /// `type/subtype` with optional parameters, in printable ASCII.
-fn is_mime(t: &str) -> bool {
+pub(crate) fn is_mime(t: &str) -> bool {
     let essence = t.split(';').next().unwrap_or("").trim();
     let Some((ty, sub)) = essence.split_once('/') else { return false };
     let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
@@ -72,6 +72,12 @@ fn is_mime(t: &str) -> bool {
     responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>)))]
 async fn download(State(s): State<Shared>, Auth(actor): Auth, PathId(id): PathId<AttachmentId>) -> ApiResult<Response> {
     let (attachment, content) = s.app.open_attachment(&actor, id).await?;
+    file_response(&attachment, content).await
+}
+
+/// A stored file as a download that browsers must not sniff or render in Chorus's origin.
+pub(crate) async fn file_response(attachment: &domain::Attachment, content: app::Content) -> ApiResult<Response> {
+    let id = attachment.id;
     let (body, len) = match content {
         app::Content::Bytes(bytes) => {
             let len = bytes.len() as u64;

@@ -31,6 +31,43 @@ pub(crate) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(set_labels))
         .routes(routes!(set_priority))
         .routes(routes!(set_participants))
+        .routes(routes!(assistant_answers))
+}
+
+/// What the widget's waiting-room assistant learned in a conversation.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AssistantAnswers {
+    /// `asking`, `done` or `handed_over`; null when the assistant never spoke here.
+    pub stage: Option<String>,
+    /// The customer's answers in the order asked: `[{"key", "answer"}]`.
+    pub answers: Vec<AssistantAnswer>,
+}
+
+/// One answer the assistant recorded.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AssistantAnswer {
+    /// The question's key (`name`, `email`, `order`, ...).
+    pub key: String,
+    /// What the customer answered.
+    pub answer: String,
+}
+
+/// What the chat widget's assistant collected while the customer waited.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/assistant", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses((status = 200, description = "The assistant's answers", body = AssistantAnswers)))]
+async fn assistant_answers(
+    State(s): State<Shared>,
+    Auth(actor): Auth,
+    PathId(id): PathId<ConversationId>,
+) -> ApiResult<Json<AssistantAnswers>> {
+    let session = s.app.assistant_answers(&actor, id).await?;
+    Ok(Json(AssistantAnswers {
+        stage: session.as_ref().map(|s| s.stage.to_string()),
+        answers: session
+            .map(|s| s.answers.into_iter().map(|(key, answer)| AssistantAnswer { key, answer }).collect())
+            .unwrap_or_default(),
+    }))
 }
 
 /// Reads `assignee=me|none|anyone|<user id>`.

@@ -3,7 +3,7 @@
 //! OpenAPI document cannot miss one.
 
 mod admin;
-mod attachments;
+pub(crate) mod attachments;
 mod auth;
 mod contacts;
 mod conversations;

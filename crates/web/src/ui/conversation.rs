@@ -112,6 +112,8 @@ pub struct Thread {
     pub truncated: bool,
     /// E-mail: others were on the customer's latest mail (offered to the composer).
     pub can_reply_all: bool,
+    /// Chat: what the widget's assistant learned while the customer waited (key, answer).
+    pub assistant: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -309,11 +311,13 @@ pub async fn load_thread(state: &Shared, actor: &Actor, c: &Conversation, ctx: &
     let page = state.app.list_messages(actor, c.id, None, THREAD_LIMIT).await?;
     let contact = ctx.contact.display_name();
     let admin = actor.role.can_administer();
+    let assistant = state.app.assistant_answers(actor, c.id).await?.map(|s| s.answers).unwrap_or_default();
     Ok(Thread {
         id: c.id.to_string(),
         messages: page.items.iter().map(|m| message_view(m, &ctx.dir, &contact, admin)).collect(),
         truncated: page.next.is_some(),
         can_reply_all: others_on_latest_mail(&page.items),
+        assistant,
     })
 }
 

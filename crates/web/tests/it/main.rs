@@ -22,3 +22,4 @@ mod ui_contacts;
 mod ui_email_settings;
 mod ui_inbox;
 mod ui_routing;
+mod widget;
