@@ -235,7 +235,7 @@ test('the assistant asks the inbox questions and the agent sees the answers', { 
   const conversation = await conversationWith(server, inbox.id, first);
   const { page: agentPage } = agentUi;
   await gotoLive(agentPage, `${server.url}/conversations/${conversation.id}`);
-  const collected = agentPage.locator('#assistant-answers');
+  const collected = agentPage.locator('#thread aside.assistant-notes');
   await collected.waitFor();
   const text = await collected.innerText();
   assert.match(text, /name/i);
