@@ -374,3 +374,43 @@ test('after a server restart the widget reconnects and nothing is lost or duplic
   await eventually(async () => (await widgetMessages(page)).length === shown.length, { what: 'the same history after a reload' });
   assert.deepEqual((await widgetMessages(page)).map((m) => m.id), ids);
 });
+
+test("with nobody online the widget says so, in the inbox's language", { timeout: 180_000 }, async () => {
+  const local = await createWidgetInbox(server, host.origin, { name: 'Kyiv chat', widget: { language: 'uk', questions: [] } });
+  await server.api.request('PUT', '/me/presence', { presence: 'offline' });
+  const { page } = await newVisitor(local.id);
+  const w = await openWidget(page);
+  assert.equal(await w.locator('html').getAttribute('lang'), 'uk');
+  assert.equal(await w.locator('textarea.ch-input').getAttribute('placeholder'), 'Напишіть повідомлення…');
+  const banner = w.locator('.ch-offline:not([hidden])');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Зараз нас немає на місці/);
+
+  await sendInWidget(page, 'Добрий день! Коли відкриваєтеся?');
+  const assistant = w.locator('li.ch-msg.ch-theirs[data-author="assistant"]');
+  await assistant.first().waitFor();
+  const said = await assistant.first().innerText();
+  assert.match(said, /Зараз нікого з команди немає на зв’язку\./, said);
+  assert.match(said, /Залиште адресу електронної пошти/, 'without an e-mail it asks for one, in Ukrainian');
+  await screenshot(page, 'widget-offline-uk');
+});
+
+// The frame follows the browser's language when the inbox fixes none, but the assistant
+// cannot: the hello carries no language, and the server writes in English.
+test(
+  "the assistant speaks the visitor's browser language when the inbox fixes none",
+  { timeout: 180_000, todo: 'the server does not learn the visitor language (hello has no language field)' },
+  async () => {
+    const free = await createWidgetInbox(server, host.origin, { name: 'Any-language chat', widget: { language: null, questions: [] } });
+    await server.api.request('PUT', '/me/presence', { presence: 'offline' });
+    const { page } = await newVisitor(free.id, { options: { locale: 'uk-UA' } });
+    const src = new URL(await page.locator(FRAME).getAttribute('src'));
+    assert.equal(src.searchParams.get('lang'), 'uk-UA');
+    const w = await openWidget(page);
+    assert.equal(await w.locator('html').getAttribute('lang'), 'uk', 'the frame speaks the browser language');
+    await sendInWidget(page, 'Добрий день!');
+    const assistant = w.locator('li.ch-msg.ch-theirs[data-author="assistant"]');
+    await assistant.first().waitFor();
+    assert.match(await assistant.first().innerText(), /Зараз нікого з команди немає на зв’язку\./);
+  },
+);
