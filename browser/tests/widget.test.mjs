@@ -395,11 +395,11 @@ test("with nobody online the widget says so, in the inbox's language", { timeout
   await screenshot(page, 'widget-offline-uk');
 });
 
-// The frame follows the browser's language when the inbox fixes none, but the assistant
-// cannot: the hello carries no language, and the server writes in English.
+// The frame follows the browser's language when the inbox fixes none, and so does the
+// assistant: the hello carries the language the frame chose.
 test(
   "the assistant speaks the visitor's browser language when the inbox fixes none",
-  { timeout: 180_000, todo: 'the server does not learn the visitor language (hello has no language field)' },
+  { timeout: 180_000 },
   async () => {
     const free = await createWidgetInbox(server, host.origin, { name: 'Any-language chat', widget: { language: null, questions: [] } });
     await server.api.request('PUT', '/me/presence', { presence: 'offline' });

@@ -40,6 +40,8 @@ pub struct Visitor {
     pub token: String,
     /// Whether the visitor was made just now.
     pub created: bool,
+    /// The language their widget speaks, when their browser chose it (a widget language).
+    pub language: Option<String>,
 }
 
 impl Visitor {
@@ -164,14 +166,21 @@ impl App {
                     return Err(Error::NotFound { what: "visitor token" });
                 };
                 tx.touch_widget_visitor(ws, row.id, now).await?;
-                Visitor { id: row.id, workspace_id: ws, inbox: inbox.clone(), token: token.to_string(), created: false }
+                Visitor {
+                    id: row.id,
+                    workspace_id: ws,
+                    inbox: inbox.clone(),
+                    token: token.to_string(),
+                    created: false,
+                    language: None,
+                }
             }
             None => {
                 // The token names its inbox, so a file download needs nothing else.
                 let token = crate::auth::random_secret(&format!("wv_{}_", inbox.id.0.simple()))?;
                 let id = uuid::Uuid::now_v7();
                 tx.insert_widget_visitor(ws, id, inbox.id, &token_hash(&token), now).await?;
-                Visitor { id, workspace_id: ws, inbox: inbox.clone(), token, created: true }
+                Visitor { id, workspace_id: ws, inbox: inbox.clone(), token, created: true, language: None }
             }
         };
         tx.commit().await?;
@@ -480,16 +489,27 @@ impl App {
         let _turns = self.inner.assistant_turns.lock().await;
         let ws = v.workspace_id;
         let settings = v.inbox.settings.widget.clone().unwrap_or_default();
-        let language = settings.language.clone().unwrap_or_else(|| "en".into());
-        let phrases = self.phrases(&language).clone();
         let session = {
             let mut tx = self.store_().query().await?;
             load_session(&mut tx, ws, conv.id).await?
         };
+        // The inbox's language, else the one the conversation began in, else the browser's.
+        let language = settings
+            .language
+            .clone()
+            .or_else(|| session.as_ref().and_then(|s| s.language.clone()))
+            .or_else(|| v.language.clone())
+            .unwrap_or_else(|| "en".into());
+        let phrases = self.phrases(&language).clone();
         let (session, turn) = match session {
             Some(s) if s.stage == Stage::HandedOver => return Ok(()),
             Some(mut s) => {
+                let before = s.clone();
                 let turn = assistant::answer(&phrases, &settings.questions, &mut s, &m.text);
+                if turn == Turn::default() && s == before {
+                    // Done asking: the conversation is the team's.
+                    return Ok(());
+                }
                 (s, turn)
             }
             None => {
@@ -517,7 +537,9 @@ impl App {
                         .as_ref()
                         .is_some_and(|c| c.identities.iter().any(|i| i.kind == IdentityKind::Email)),
                 };
-                assistant::open(&phrases, &settings.questions, &at)
+                let (mut session, turn) = assistant::open(&phrases, &settings.questions, &at);
+                session.language = Some(language.clone());
+                (session, turn)
             }
         };
         self.assistant_says(v, conv, &session, &turn).await
@@ -597,7 +619,12 @@ impl App {
             return Ok(());
         }
         let inbox = tx.get_inbox(ws, conv.inbox_id).await?.ok_or(Error::NotFound { what: "inbox" })?;
-        let language = inbox.settings.widget.and_then(|w| w.language).unwrap_or_else(|| "en".into());
+        let language = inbox
+            .settings
+            .widget
+            .and_then(|w| w.language)
+            .or_else(|| session.language.clone())
+            .unwrap_or_else(|| "en".into());
         let name = tx.get_user(agent).await?.map(|u| u.name).unwrap_or_default();
         let text = assistant::hand_over(self.phrases(&language), &mut session, &name);
         save_session(&mut tx, ws, id, &session, now).await?;

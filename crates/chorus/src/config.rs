@@ -60,6 +60,12 @@ pub struct Overrides {
     /// How often IMAP mailboxes are polled (servers with IDLE push sooner), in seconds; 0 turns polling off.
     #[arg(long, env = "CHORUS_IMAP_POLL_SECONDS", global = true)]
     pub imap_poll_seconds: Option<u64>,
+    /// Chat widget connections allowed per client address each minute.
+    #[arg(long, env = "CHORUS_WIDGET_CONNECTS_PER_MINUTE", global = true)]
+    pub widget_connects_per_minute: Option<u32>,
+    /// Chat widget messages allowed per visitor, and per client address, each minute.
+    #[arg(long, env = "CHORUS_WIDGET_MESSAGES_PER_MINUTE", global = true)]
+    pub widget_messages_per_minute: Option<u32>,
 }
 
 /// The same settings as read from `chorus.toml`.
@@ -82,6 +88,8 @@ struct FileConfig {
     smtp_tls_key: Option<PathBuf>,
     smtp_hostname: Option<String>,
     imap_poll_seconds: Option<u64>,
+    widget_connects_per_minute: Option<u32>,
+    widget_messages_per_minute: Option<u32>,
 }
 
 /// The settings in force.
@@ -105,6 +113,8 @@ pub struct Config {
     pub smtp_hostname: String,
     /// None: IMAP polling is off.
     pub imap_poll: Option<std::time::Duration>,
+    /// The chat widget's rate limits.
+    pub widget: web::WidgetLimits,
 }
 
 impl Config {
@@ -151,7 +161,22 @@ impl Config {
             None => host_of(&public_url),
         };
         let imap_seconds = o.imap_poll_seconds.or(file.imap_poll_seconds).unwrap_or(60);
+        let defaults = web::WidgetLimits::default();
+        let widget = web::WidgetLimits {
+            connects_per_minute: o
+                .widget_connects_per_minute
+                .or(file.widget_connects_per_minute)
+                .unwrap_or(defaults.connects_per_minute),
+            messages_per_minute: o
+                .widget_messages_per_minute
+                .or(file.widget_messages_per_minute)
+                .unwrap_or(defaults.messages_per_minute),
+        };
+        if widget.connects_per_minute == 0 || widget.messages_per_minute == 0 {
+            bail!("widget_connects_per_minute and widget_messages_per_minute must be at least 1");
+        }
         Ok(Config {
+            widget,
             smtp_listen: o.smtp_listen.clone().or(file.smtp_listen).filter(|l| !l.is_empty()),
             smtp_max_message_bytes: (smtp_mb * 1024 * 1024) as usize,
             smtp_tls,

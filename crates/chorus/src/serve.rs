@@ -50,6 +50,7 @@ pub async fn run(config: Config, owner_email: &str) -> Result<()> {
     let web_config = web::WebConfig {
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
+        widget: config.widget,
         ..Default::default()
     };
     let router = web::router(web::AppState { app: app.clone(), config: web_config });

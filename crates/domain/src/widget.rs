@@ -290,6 +290,9 @@ pub struct Session {
     pub answers: Vec<(String, String)>,
     /// Whether it asked for an e-mail address because the team is away.
     pub asked_email: bool,
+    /// The language it speaks here (the inbox's, else the customer's browser's).
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// When the team is back, as the customer should read it.
@@ -425,7 +428,8 @@ pub fn looks_like_email(s: &str) -> bool {
 pub fn open(p: &Phrases, questions: &[Question], at: &Situation) -> (Session, Turn) {
     let mut say = Vec::new();
     let mut first = Vec::new();
-    let mut session = Session { stage: Stage::Asking, step: 0, answers: Vec::new(), asked_email: false };
+    let mut session =
+        Session { stage: Stage::Asking, step: 0, answers: Vec::new(), asked_email: false, language: None };
     if at.online {
         first.push(p.queued.clone());
         if let Some(ahead) = at.ahead {

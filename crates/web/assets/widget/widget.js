@@ -565,7 +565,7 @@
     try { sock = new WebSocket(url); } catch (e) { return reconnect(); }
     ws = sock;
     sock.onopen = function () {
-      sock.send(JSON.stringify({ type: 'hello', inbox_id: inboxId, token: token, origin: cfg.origin, last_seq: lastSeq }));
+      sock.send(JSON.stringify({ type: 'hello', inbox_id: inboxId, token: token, origin: cfg.origin, last_seq: lastSeq, language: cfg.language }));
     };
     sock.onmessage = function (e) {
       if (sock !== ws) return;
@@ -687,7 +687,7 @@
       local.del(TOKEN_KEY);
       lastSeq = null;
       clearMessages();
-      send({ type: 'hello', inbox_id: inboxId, token: null, origin: cfg.origin, last_seq: null });
+      send({ type: 'hello', inbox_id: inboxId, token: null, origin: cfg.origin, last_seq: null, language: cfg.language });
     } else if (f.client_id) {
       failOutbox(f.client_id, f.code === 'too_long' || f.code === 'rate_limited' ? t(f.code) : f.message || f.code);
     } else if (identifying && (f.code === 'bad_user_hash' || f.code === 'invalid')) {

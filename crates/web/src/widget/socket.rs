@@ -53,6 +53,9 @@ enum ClientFrame {
         origin: Option<String>,
         #[serde(default)]
         last_seq: Option<i64>,
+        /// The widget's language (the frame chose it from the browser's).
+        #[serde(default)]
+        language: Option<String>,
     },
     Message {
         client_id: String,
@@ -206,8 +209,8 @@ impl Conn {
             Err(e) => return vec![error("bad_frame", format!("not a frame this server understands: {e}"), None)],
         };
         match frame {
-            ClientFrame::Hello { inbox_id, token, origin, last_seq } => {
-                self.hello(&inbox_id, token.as_deref(), origin.as_deref(), last_seq).await
+            ClientFrame::Hello { inbox_id, token, origin, last_seq, language } => {
+                self.hello(&inbox_id, token.as_deref(), origin.as_deref(), last_seq, language).await
             }
             ClientFrame::Ping => vec![json!({ "type": "pong" })],
             _ if self.visitor.is_none() => vec![error("not_hello", "the first frame must be a hello", None)],
@@ -228,6 +231,7 @@ impl Conn {
         token: Option<&str>,
         origin: Option<&str>,
         last_seq: Option<i64>,
+        language: Option<String>,
     ) -> Vec<Value> {
         if self.visitor.is_some() {
             return vec![error("bad_frame", "hello was said already on this connection", None)];
@@ -260,7 +264,10 @@ impl Conn {
             })];
         }
         let visitor = match self.s.app.widget_connect(&inbox, token.filter(|t| !t.is_empty())).await {
-            Ok(v) => v,
+            Ok(mut v) => {
+                v.language = language.filter(|l| super::languages().contains(&l.as_str()));
+                v
+            }
             Err(app::Error::NotFound { .. }) => {
                 return vec![error(
                     "unknown_token",
