@@ -42,6 +42,8 @@ fn main() -> Result<()> {
     let rate = env_count("CHORUS_BENCH_WIDGET_RATE", 2_000)?;
     let seconds = env_count("CHORUS_BENCH_WIDGET_SECONDS", 10)?;
     let writers = env_count("CHORUS_BENCH_WIDGET_WRITERS", 2_000)?.min(connections);
+    // The HTTP client's TLS needs a crypto provider (unused here: the server is plain HTTP).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(connections, rate, seconds, writers))
 }
@@ -232,11 +234,20 @@ async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) ->
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = server.rss()?;
     let started = Instant::now();
-    let mut sockets = Vec::with_capacity(connections);
+    // The first connections stay idle (each read by a task of its own, which answers the
+    // server's pings as a browser does); the last `writers` write in the second phase.
+    let idle = connections - writers;
+    let mut sockets = Vec::with_capacity(writers);
+    let mut idle_tasks = Vec::with_capacity(idle);
     let mut opened =
         futures_util::stream::iter(0..connections).map(|_| connect(&server.addr, &inbox)).buffer_unordered(64);
     while let Some(r) = opened.next().await {
-        sockets.push(r?.0);
+        let mut socket = r?.0;
+        if idle_tasks.len() < idle {
+            idle_tasks.push(tokio::spawn(async move { while let Some(Ok(_)) = socket.next().await {} }));
+        } else {
+            sockets.push(socket);
+        }
     }
     let opening = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -260,7 +271,7 @@ async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) ->
     let arrived: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     tokio::spawn(listen(server.addr.clone(), token.clone(), arrived.clone()));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut writing: Vec<Socket> = sockets.drain(..writers).collect();
+    let mut writing: Vec<Socket> = std::mem::take(&mut sockets);
     // Each writer's first message opens its conversation (and the assistant greets it);
     // the measured messages follow in those conversations.
     let warm = Instant::now();
@@ -363,6 +374,8 @@ async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) ->
         if pct(0.99) < TARGET_P99_MS { "met" } else { "MISSED" }
     );
     println!("  server RSS now {:.1} MB", server.rss()? as f64 / 1e6);
-    drop(sockets);
+    for t in idle_tasks {
+        t.abort();
+    }
     Ok(())
 }

@@ -139,9 +139,22 @@ pub(crate) async fn serve(mut socket: WebSocket, s: Shared, w: Widget, ip: Optio
     };
     let opened = Instant::now();
     let mut heard = Instant::now();
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
-    let mut queue_tick = tokio::time::interval(QUEUE_EVERY);
+    let mut pinged = Instant::now();
+    // One timer per connection, set to whatever is due next: the hello deadline, the next
+    // ping, or a pending queue look-up. Idle connections wake only to ping.
+    let timer = tokio::time::sleep(HELLO_WITHIN);
+    tokio::pin!(timer);
     loop {
+        let due = if conn.visitor.is_none() {
+            opened + HELLO_WITHIN
+        } else if conn.queue_due {
+            conn.queue_checked.map_or_else(Instant::now, |t| t + QUEUE_EVERY).min(pinged + PING_EVERY)
+        } else {
+            pinged + PING_EVERY
+        };
+        timer.as_mut().reset(tokio::time::Instant::from_std(due));
+        // The handlers' futures are boxed: an idle connection's task then holds only this
+        // loop's small state, not the largest of them.
         let outgoing: Vec<Value> = tokio::select! {
             frame = socket.recv() => {
                 let frame = match frame {
@@ -155,32 +168,32 @@ pub(crate) async fn serve(mut socket: WebSocket, s: Shared, w: Widget, ip: Optio
                         close(&mut socket, 1009, &reason).await;
                         return;
                     }
-                    Frame::Text(text) => conn.on_text(text.as_str()).await,
+                    Frame::Text(text) => Box::pin(conn.on_text(text.as_str())).await,
                     Frame::Binary(_) => vec![error("bad_frame", "frames are JSON text, not binary", None)],
                     Frame::Ping(_) | Frame::Pong(_) => Vec::new(),
                     Frame::Close(_) => return,
                 }
             }
             push = rx.recv() => match push {
-                Some(push) => conn.on_push(push).await,
+                Some(push) => Box::pin(conn.on_push(push)).await,
                 None => return,
             },
-            _ = ping.tick() => {
-                if heard.elapsed() > SILENCE {
-                    close(&mut socket, 1001, "no heartbeat").await;
-                    return;
-                }
-                if socket.send(Frame::Ping(Default::default())).await.is_err() {
-                    return;
-                }
-                Vec::new()
-            }
-            _ = queue_tick.tick() => {
-                if conn.visitor.is_none() && opened.elapsed() > HELLO_WITHIN {
+            _ = &mut timer => {
+                if conn.visitor.is_none() {
                     close(&mut socket, 1008, "say hello first").await;
                     return;
                 }
-                conn.queue_if_due().await
+                if pinged.elapsed() >= PING_EVERY {
+                    if heard.elapsed() > SILENCE {
+                        close(&mut socket, 1001, "no heartbeat").await;
+                        return;
+                    }
+                    pinged = Instant::now();
+                    if socket.send(Frame::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
+                Box::pin(conn.queue_if_due()).await
             }
         };
         for mut v in outgoing {
