@@ -143,9 +143,10 @@ struct Inner {
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
     /// When this node last ran the routing pass.
     routing_ran_at: std::sync::atomic::AtomicI64,
-    /// The widget assistant takes one turn at a time on this node (two quick messages of a
-    /// customer must not both be greeted).
-    assistant_turns: tokio::sync::Mutex<()>,
+    /// The widget assistant takes one turn at a time per conversation on this node (two
+    /// quick messages of a customer must not both be greeted): a lock per stripe of
+    /// conversation ids.
+    assistant_turns: Vec<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -164,7 +165,7 @@ impl App {
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
                 routing_ran_at: std::sync::atomic::AtomicI64::new(i64::MIN),
-                assistant_turns: tokio::sync::Mutex::new(()),
+                assistant_turns: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
             }),
         })
     }

@@ -486,7 +486,7 @@ impl App {
     /// is routed at once; if it still waits, the assistant greets (place, wait, first
     /// question); later ones answer its questions.
     async fn assistant_after(&self, v: &Visitor, conv: &Conversation, m: &Message) -> Result<()> {
-        let _turns = self.inner.assistant_turns.lock().await;
+        let _turn = self.assistant_turn(conv.id).await;
         let ws = v.workspace_id;
         let settings = v.inbox.settings.widget.clone().unwrap_or_default();
         let session = {
@@ -516,7 +516,11 @@ impl App {
                 if conv.status != Status::Open || conv.assignee_id.is_some() {
                     return Ok(());
                 }
-                self.route_waiting(ws, Some(conv.id)).await?;
+                // A workspace that assigns automatically may hand the chat to someone now.
+                let auto = self.store_().query().await?.auto_assigns(ws).await?;
+                if auto {
+                    self.route_waiting(ws, Some(conv.id)).await?;
+                }
                 let conv = {
                     let mut tx = self.store_().query().await?;
                     self.load_conversation(&mut tx, ws, conv.id).await?
@@ -555,6 +559,13 @@ impl App {
             Some((p, _)) => p.calendar,
             None => self.default_policy(inbox.workspace_id).await?.calendar,
         })
+    }
+
+    /// The assistant's turn in a conversation: one at a time.
+    async fn assistant_turn(&self, id: ConversationId) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripes = &self.inner.assistant_turns;
+        let n = (id.0.as_u128() % stripes.len() as u128) as usize;
+        stripes[n].lock().await
     }
 
     /// The assistant's way of saying when the team is back for an inbox.
@@ -609,7 +620,7 @@ impl App {
         let ws = job.workspace_id;
         let id: ConversationId = serde_json::from_value(job.payload["conversation_id"].clone())
             .map_err(|_| Error::Internal("a handoff job names no conversation".into()))?;
-        let _turns = self.inner.assistant_turns.lock().await;
+        let _turn = self.assistant_turn(id).await;
         let now = self.now();
         let mut tx = self.store_().write().await?;
         let Some(mut session) = load_session(&mut tx, ws, id).await? else { return Ok(()) };

@@ -160,6 +160,45 @@ impl App {
         Ok(QueueView { entries, queues, agents: snap.statuses(), samples })
     }
 
+    /// The place of every waiting conversation of a workspace, read once (the widget's live
+    /// queue positions for all its waiting visitors).
+    pub async fn queue_places(
+        &self,
+        ws: domain::WorkspaceId,
+    ) -> Result<std::collections::HashMap<ConversationId, QueuePlace>> {
+        let now = self.now();
+        let mut tx = self.store_().read().await?;
+        let queue = Queue::new(tx.waiting_conversations(ws, MAX_WAITING).await?);
+        let snap = Snapshot::load(&mut tx, ws, now).await?;
+        let samples = tx.recent_handle_times(ws, now - SAMPLE_WINDOW_MS, SAMPLES).await?;
+        let mut scopes: Vec<QueueScope> = Vec::new();
+        for (_, _, s, ..) in &queue.items {
+            if !scopes.contains(s) {
+                scopes.push(*s);
+            }
+        }
+        let mut places = std::collections::HashMap::with_capacity(queue.items.len());
+        for scope in scopes {
+            let agents_online = snap.online_in(snap.pool_of(scope));
+            for (pos, w, _) in queue.positions(scope) {
+                places.insert(
+                    w.id,
+                    QueuePlace {
+                        conversation_id: w.id,
+                        scope,
+                        waiting: true,
+                        position: Some(pos),
+                        waiting_since: Some(w.waiting_since),
+                        estimate: estimate_wait(pos - 1, &samples, agents_online),
+                        samples: samples.len(),
+                        agents_online,
+                    },
+                );
+            }
+        }
+        Ok(places)
+    }
+
     /// A conversation's place in its queue and the estimated wait.
     pub async fn queue_place(&self, actor: &Actor, id: ConversationId) -> Result<QueuePlace> {
         let ws = actor.workspace_id;

@@ -16,6 +16,7 @@
 //! - `CHORUS_BENCH_WIDGET_RATE`: messages per second in the delivery phase; default 2,000.
 //! - `CHORUS_BENCH_WIDGET_SECONDS`: length of the delivery phase; default 10.
 //! - `CHORUS_BENCH_WIDGET_WRITERS`: visitors writing in the delivery phase; default 2,000.
+//! - `CHORUS_BENCH_WIDGET_DURABILITY`: `full` (default) or `normal` SQLite commits.
 
 use anyhow::{Context, Result, bail};
 use futures_util::{SinkExt, StreamExt};
@@ -58,6 +59,12 @@ fn env_count(name: &str, default: usize) -> Result<usize> {
     }
 }
 
+/// `CHORUS_BENCH_WIDGET_DURABILITY`: the server's SQLite durability, `full` (the default:
+/// every commit synced) or `normal`.
+fn durability() -> String {
+    std::env::var("CHORUS_BENCH_WIDGET_DURABILITY").unwrap_or_else(|_| "full".into())
+}
+
 /// The server under test.
 struct Server {
     child: std::process::Child,
@@ -81,6 +88,7 @@ impl Server {
             .env("CHORUS_OWNER_EMAIL", OWNER)
             .env("CHORUS_OWNER_PASSWORD", PASSWORD)
             .env("CHORUS_LOG", "warn")
+            .env("CHORUS_SQLITE_DURABILITY", durability())
             .env("CHORUS_WIDGET_CONNECTS_PER_MINUTE", "1000000")
             .env("CHORUS_WIDGET_MESSAGES_PER_MINUTE", "1000000")
             .env("CHORUS_IMAP_POLL_SECONDS", "0")
@@ -215,7 +223,7 @@ async fn listen(addr: String, token: String, arrived: Arc<Mutex<HashMap<String, 
 
 async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) -> Result<()> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    println!("Chorus chat widget benchmark — chorus serve on SQLite (durable commits), {cores} cores");
+    println!("Chorus chat widget benchmark — chorus serve on SQLite (durability {}), {cores} cores", durability());
     let server = Server::start().await?;
     let token = token(&server.addr).await?;
     let inbox = server
@@ -275,6 +283,7 @@ async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) ->
     // Each writer's first message opens its conversation (and the assistant greets it);
     // the measured messages follow in those conversations.
     let warm = Instant::now();
+    // All at once, so every writer keeps reading its socket (and answering pings).
     let mut firsts = futures_util::stream::iter(writing.iter_mut().enumerate())
         .map(|(w, socket)| async move {
             let frame = json!({"type": "message", "client_id": format!("first-{w}"), "text": "Hello, I need help"});
@@ -287,7 +296,7 @@ async fn run(connections: usize, rate: usize, seconds: usize, writers: usize) ->
                 }
             }
         })
-        .buffer_unordered(64);
+        .buffer_unordered(writers);
     while let Some(r) = firsts.next().await {
         r?;
     }

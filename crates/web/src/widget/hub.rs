@@ -23,8 +23,8 @@ pub(crate) enum Push {
     Message { seq: i64, message_id: domain::MessageId },
     /// Its conversation changed (assignee, status).
     Conversation { seq: i64 },
-    /// A queue of its workspace changed: its place may have.
-    Queue { seq: i64 },
+    /// Its place in the queue now (`None`: it no longer waits).
+    Queue(Option<Arc<serde_json::Value>>),
     /// A teammate is typing (`true`) or looking (`false`) at the conversation.
     Agent { name: Arc<str>, typing: bool },
     /// Pushes were dropped: catch up from the log.
@@ -55,7 +55,14 @@ pub(crate) struct Hub {
 struct HubInner {
     routes: Mutex<Routes>,
     next_id: AtomicU64,
+    /// Workspaces whose queues changed since the places were last sent.
+    dirty: Mutex<std::collections::HashSet<WorkspaceId>>,
+    refresh: tokio::sync::Notify,
 }
+
+/// Queue changes are gathered this long before places are read again: one read per
+/// workspace serves every waiting visitor.
+const QUEUE_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// A connection's subscription to one conversation; dropping it unsubscribes.
 pub(crate) struct Subscription {
@@ -91,9 +98,17 @@ impl Drop for Subscription {
 impl Hub {
     /// A hub relaying `app`'s events; its task ends when the last clone is dropped.
     pub(crate) fn start(app: &App) -> Hub {
-        let hub = Hub { inner: Arc::new(HubInner { routes: Mutex::default(), next_id: AtomicU64::new(1) }) };
+        let hub = Hub {
+            inner: Arc::new(HubInner {
+                routes: Mutex::default(),
+                next_id: AtomicU64::new(1),
+                dirty: Mutex::default(),
+                refresh: tokio::sync::Notify::new(),
+            }),
+        };
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(relay(Arc::downgrade(&hub.inner), app.bus().subscribe(), app.bus().subscribe_ephemeral()));
+            handle.spawn(places(Arc::downgrade(&hub.inner), app.clone()));
         }
         hub
     }
@@ -196,12 +211,50 @@ fn route_event(hub: &HubInner, e: &Event) {
         }
         EventKind::ConversationUpdated => to_conversation(Push::Conversation { seq: e.seq }),
         EventKind::QueueUpdated => {
-            for m in routes.by_conversation.values().flatten() {
-                if m.workspace == e.workspace_id && m.waiting.load(Ordering::Acquire) {
-                    deliver(m, Push::Queue { seq: e.seq });
+            hub.dirty.lock().unwrap_or_else(|p| p.into_inner()).insert(e.workspace_id);
+            hub.refresh.notify_one();
+        }
+        _ => {}
+    }
+}
+
+/// Sends every waiting visitor of a workspace whose queue changed their new place: the
+/// places are read once per workspace, however many visitors wait.
+async fn places(hub: Weak<HubInner>, app: App) {
+    loop {
+        {
+            // Holds the hub at most a few seconds at a time, so the task ends soon after it.
+            let Some(inner) = hub.upgrade() else { return };
+            let woken = tokio::select! {
+                _ = inner.refresh.notified() => true,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => false,
+            };
+            if !woken {
+                continue;
+            }
+        }
+        tokio::time::sleep(QUEUE_DEBOUNCE).await;
+        let Some(inner) = hub.upgrade() else { return };
+        let dirty: Vec<WorkspaceId> = inner.dirty.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+        drop(inner);
+        for ws in dirty {
+            let places = match app.queue_places(ws).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "widget: could not read the queue places");
+                    continue;
+                }
+            };
+            let Some(inner) = hub.upgrade() else { return };
+            let routes = inner.routes.lock().unwrap_or_else(|p| p.into_inner());
+            for (conversation, mailboxes) in &routes.by_conversation {
+                let place = places.get(conversation).map(|p| Arc::new(super::queue_json(p)));
+                for m in mailboxes.iter().filter(|m| m.workspace == ws) {
+                    if place.is_some() || m.waiting.load(Ordering::Acquire) {
+                        deliver(m, Push::Queue(place.clone()));
+                    }
                 }
             }
         }
-        _ => {}
     }
 }

@@ -519,9 +519,7 @@ impl Conn {
         }
         match push {
             // Already sent: in the welcome's history or a replay.
-            Push::Message { seq, .. } | Push::Conversation { seq } | Push::Queue { seq } if seq <= self.seq => {
-                Vec::new()
-            }
+            Push::Message { seq, .. } | Push::Conversation { seq } if seq <= self.seq => Vec::new(),
             Push::Message { seq, message_id } => {
                 self.seq = self.seq.max(seq);
                 match self.s.app.widget_message(&v, message_id).await {
@@ -552,10 +550,14 @@ impl Conn {
                 out.extend(self.queue_if_due().await);
                 out
             }
-            Push::Queue { seq } => {
-                self.seq = self.seq.max(seq);
-                self.queue_due = true;
-                self.queue_if_due().await
+            Push::Queue(place) => {
+                let queue = place.map(|p| (*p).clone());
+                if queue == self.queue {
+                    return Vec::new();
+                }
+                self.queue = queue.clone();
+                self.set_waiting();
+                vec![queue_frame(queue)]
             }
             Push::Agent { name, typing } => {
                 let mut out = Vec::new();
@@ -601,8 +603,14 @@ impl Conn {
         }
         self.queue = queue.clone();
         self.set_waiting();
-        vec![
-            json!({ "type": "queue", "queue": queue.unwrap_or_else(|| json!({ "waiting": false, "position": null, "ahead": null, "estimate": null, "agents_online": null })) }),
-        ]
+        vec![queue_frame(queue)]
     }
+}
+
+/// A `queue` frame: the place, or that the conversation no longer waits.
+fn queue_frame(queue: Option<Value>) -> Value {
+    let queue = queue.unwrap_or_else(
+        || json!({ "waiting": false, "position": null, "ahead": null, "estimate": null, "agents_online": null }),
+    );
+    json!({ "type": "queue", "queue": queue })
 }
