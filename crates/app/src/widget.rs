@@ -285,6 +285,22 @@ impl App {
         Ok(self.for_widget(&mut tx, vec![m]).await?.pop())
     }
 
+    /// One message of a conversation already known to be the visitor's (the one their
+    /// connection follows), when it is for the customer's eyes.
+    pub async fn widget_message_in(
+        &self,
+        v: &Visitor,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<Option<WidgetMessage>> {
+        let mut tx = self.store_().query().await?;
+        let Some(m) = tx.get_message(v.workspace_id, id).await? else { return Ok(None) };
+        if m.kind != MessageKind::Message || m.conversation_id != conversation {
+            return Ok(None);
+        }
+        Ok(self.for_widget(&mut tx, vec![m]).await?.pop())
+    }
+
     /// Whether a conversation is the visitor's.
     async fn owns(&self, tx: &mut Tx, v: &Visitor, id: ConversationId) -> Result<bool> {
         let Some(c) = tx.get_conversation(v.workspace_id, id).await? else { return Ok(false) };

@@ -21,8 +21,9 @@ const QUEUE: usize = 32;
 pub(crate) enum Push {
     /// A message of its conversation was created or changed (by the event of `seq`).
     Message { seq: i64, message_id: domain::MessageId },
-    /// Its conversation changed (assignee, status).
-    Conversation { seq: i64 },
+    /// Its conversation changed; `key` is its status and assignee after the change (a
+    /// connection that already has them need not look).
+    Conversation { seq: i64, key: Arc<str> },
     /// Its place in the queue now (`None`: it no longer waits).
     Queue(Option<Arc<serde_json::Value>>),
     /// A teammate is typing (`true`) or looking (`false`) at the conversation.
@@ -209,7 +210,10 @@ fn route_event(hub: &HubInner, e: &Event) {
                 to_conversation(Push::Message { seq: e.seq, message_id });
             }
         }
-        EventKind::ConversationUpdated => to_conversation(Push::Conversation { seq: e.seq }),
+        EventKind::ConversationUpdated => {
+            let key = conversation_key(e.data.get("status"), e.data.get("assignee_id"));
+            to_conversation(Push::Conversation { seq: e.seq, key: Arc::from(key.as_str()) })
+        }
         EventKind::QueueUpdated => {
             hub.dirty.lock().unwrap_or_else(|p| p.into_inner()).insert(e.workspace_id);
             hub.refresh.notify_one();
@@ -257,4 +261,11 @@ async fn places(hub: Weak<HubInner>, app: App) {
             }
         }
     }
+}
+
+/// What a widget connection needs to know of a conversation change: its status and
+/// assignee, as one comparable text.
+pub(crate) fn conversation_key(status: Option<&serde_json::Value>, assignee: Option<&serde_json::Value>) -> String {
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("").to_string();
+    format!("{}/{}", text(status), text(assignee))
 }

@@ -115,6 +115,8 @@ struct Conn {
     seq: i64,
     /// The customer's newest message sent to this client (what "seen" refers to).
     last_inbound: Option<MessageId>,
+    /// The last messages this connection sent (acknowledged; their live events are skipped).
+    sent: std::collections::VecDeque<MessageId>,
     queue: Option<Value>,
     queue_checked: Option<Instant>,
     queue_due: bool,
@@ -133,6 +135,7 @@ pub(crate) async fn serve(mut socket: WebSocket, s: Shared, w: Widget, ip: Optio
         conversation: None,
         seq: 0,
         last_inbound: None,
+        sent: std::collections::VecDeque::with_capacity(4),
         queue: None,
         queue_checked: None,
         queue_due: false,
@@ -423,6 +426,10 @@ impl Conn {
             Err(e) => return vec![app_error(e, Some(client_id))],
         };
         self.last_inbound = Some(sent.message.message.id);
+        if self.sent.len() == 4 {
+            self.sent.pop_front();
+        }
+        self.sent.push_back(sent.message.message.id);
         let mut out = vec![json!({ "type": "ack", "client_id": client_id, "message": message_json(&sent.message) })];
         let changed = self.conversation.as_ref().is_none_or(|c| c.id != sent.conversation.id);
         if changed {
@@ -519,10 +526,16 @@ impl Conn {
         }
         match push {
             // Already sent: in the welcome's history or a replay.
-            Push::Message { seq, .. } | Push::Conversation { seq } if seq <= self.seq => Vec::new(),
+            Push::Message { seq, .. } | Push::Conversation { seq, .. } if seq <= self.seq => Vec::new(),
+            // Its own message, acknowledged already.
+            Push::Message { seq, message_id } if self.sent.contains(&message_id) => {
+                self.seq = self.seq.max(seq);
+                Vec::new()
+            }
             Push::Message { seq, message_id } => {
                 self.seq = self.seq.max(seq);
-                match self.s.app.widget_message(&v, message_id).await {
+                let Some(conversation) = self.conversation.as_ref().map(|c| c.id) else { return Vec::new() };
+                match self.s.app.widget_message_in(&v, conversation, message_id).await {
                     Ok(Some(m)) => {
                         if m.message.direction == domain::Direction::Inbound {
                             self.last_inbound = Some(m.message.id);
@@ -533,9 +546,18 @@ impl Conn {
                     Err(e) => vec![app_error(e, None)],
                 }
             }
-            Push::Conversation { seq } => {
+            Push::Conversation { seq, key } => {
                 self.seq = self.seq.max(seq);
                 let Some(id) = self.conversation.as_ref().map(|c| c.id) else { return Vec::new() };
+                let known = self.conversation.as_ref().map(|c| {
+                    let status = serde_json::to_value(c.status).ok();
+                    let assignee = c.assignee_id.map(|a| json!(a));
+                    super::hub::conversation_key(status.as_ref(), assignee.as_ref())
+                });
+                if known.as_deref() == Some(&*key) {
+                    // Only its activity changed (a new message): nothing the widget shows.
+                    return Vec::new();
+                }
                 let before = self.conversation.as_ref().and_then(|c| c.assignee_id);
                 let now = match self.s.app.widget_own_conversation(&v, id).await {
                     Ok(c) => c,
