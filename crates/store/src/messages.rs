@@ -223,6 +223,12 @@ impl Tx {
             .bind(limit as i64 + 1)
             .fetch_all(c)
             .await)?;
+        let messages = self.with_attachments(ws, rows).await?;
+        Ok(Page::from_rows(messages, limit, |m| Cursor { key: m.created_at, id: m.id.0 }))
+    }
+
+    /// Messages from their rows, each with its attachments (read in one query).
+    async fn with_attachments(&mut self, ws: WorkspaceId, rows: Vec<MessageRow>) -> Result<Vec<Message>> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut attachments = self.attachments_of(ws, &ids).await?;
         let mut messages = Vec::with_capacity(rows.len());
@@ -231,7 +237,7 @@ impl Tx {
             attachments.retain(|a| a.message_id != Some(MessageId(row.id)));
             messages.push(row.into_message(mine)?);
         }
-        Ok(Page::from_rows(messages, limit, |m| Cursor { key: m.created_at, id: m.id.0 }))
+        Ok(messages)
     }
 
     /// A conversation's latest `limit` messages, oldest first.
@@ -251,15 +257,7 @@ impl Tx {
             .fetch_all(c)
             .await)?;
         rows.reverse();
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut attachments = self.attachments_of(ws, &ids).await?;
-        let mut messages = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mine = attachments.iter().filter(|a| a.message_id == Some(MessageId(row.id))).cloned().collect();
-            attachments.retain(|a| a.message_id != Some(MessageId(row.id)));
-            messages.push(row.into_message(mine)?);
-        }
-        Ok(messages)
+        self.with_attachments(ws, rows).await
     }
 
     /// Marks the team's messages in a conversation up to `up_to` (a creation time) that are

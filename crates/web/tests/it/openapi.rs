@@ -44,6 +44,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/contacts/{id}/notes"),
     ("get", "/api/v1/conversations"),
     ("get", "/api/v1/conversations/{id}"),
+    ("get", "/api/v1/conversations/{id}/assistant"),
     ("get", "/api/v1/conversations/{id}/messages"),
     ("post", "/api/v1/conversations/{id}/reply"),
     ("post", "/api/v1/conversations/{id}/notes"),
