@@ -221,6 +221,7 @@ impl App {
         {
             return Err(Error::invalid("settings.sla_policy_id", "no such SLA policy"));
         }
+        check_email_inbox(&mut tx, &inbox).await?;
         tx.insert_inbox(&inbox).await?;
         tx.commit().await?;
         Ok(inbox)
@@ -263,6 +264,7 @@ impl App {
         {
             return Err(Error::invalid("settings.sla_policy_id", "no such SLA policy"));
         }
+        check_email_inbox(&mut tx, &inbox).await?;
         if let Some(sunset) = &mut inbox.settings.sunset {
             // A retiring or closed inbox with sunset settings must point somewhere.
             sunset.validate(inbox.status).map_err(|e| match e {
@@ -279,6 +281,15 @@ impl App {
     pub async fn inbox_for_signed_post(&self, id: InboxId) -> Result<Inbox> {
         let mut tx = self.store_().query().await?;
         tx.get_inbox_by_id(id).await?.ok_or(Error::NotFound { what: "inbox" })
+    }
+}
+
+/// A widget's e-mail inbox must be an e-mail inbox of the same workspace.
+async fn check_email_inbox(tx: &mut store::Tx, inbox: &Inbox) -> Result<()> {
+    let Some(id) = inbox.settings.widget.as_ref().and_then(|w| w.email_inbox_id) else { return Ok(()) };
+    match tx.get_inbox(inbox.workspace_id, id).await? {
+        Some(e) if e.kind == domain::ChannelKind::Email => Ok(()),
+        _ => Err(Error::invalid("settings.widget.email_inbox_id", "must name an e-mail inbox of this workspace")),
     }
 }
 

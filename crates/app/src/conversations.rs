@@ -286,6 +286,7 @@ impl App {
             // and their read receipt marks it delivered.
             tx.set_delivery(ws, m.id, domain::DeliveryStatus::Sent, None, None).await?;
             m.delivery_status = Some(domain::DeliveryStatus::Sent);
+            crate::widget::after_reply(&mut tx, &inbox, &m, now, self.config().widget_email_after_ms).await?;
         } else {
             let job = crate::jobs::delivery_job(ws, m.id, now, self.config().delivery_max_attempts);
             tx.enqueue_job(&job, now).await?;

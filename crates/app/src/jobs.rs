@@ -125,6 +125,11 @@ impl Workers {
         };
         let n = jobs.len();
         for job in jobs {
+            if job.kind == crate::widget::EMAIL {
+                let outcome = self.email_chat_reply(&job).await;
+                self.settle_chat_email(&job, outcome).await?;
+                continue;
+            }
             if job.kind == crate::rules::RULE_WEBHOOK {
                 let outcome = self.app.call_rule_webhook(&job, self.webhooks.as_deref()).await;
                 self.settle_webhook(&job, outcome).await?;
@@ -232,11 +237,12 @@ impl Workers {
             .collect()
     }
 
-    async fn deliver(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
+    /// A reply and everything its delivery needs, with its inbox; `None` when either is gone.
+    async fn load_reply(&self, job: &Job) -> Result<Option<(Loaded, Inbox)>, DeliveryError> {
         let id: MessageId = serde_json::from_value(job.payload["message_id"].clone())
             .map_err(|_| domain_error("the job names no message".into(), true))?;
         let ws = job.workspace_id;
-        let loaded = async {
+        async {
             let mut tx = self.app.store_().read().await?;
             let Some(message) = tx.get_message(ws, id).await? else { return Ok(None) };
             let conversation = self.app.load_conversation(&mut tx, ws, message.conversation_id).await?;
@@ -258,7 +264,98 @@ impl Workers {
             Ok::<_, crate::Error>(inbox.map(|i| (delivery, i)))
         }
         .await
-        .map_err(|e| domain_error(format!("loading the reply: {e}"), false))?;
+        .map_err(|e| domain_error(format!("loading the reply: {e}"), false))
+    }
+
+    /// E-mails a chat reply the customer has not read: the widget names an e-mail inbox to
+    /// carry the conversation on, and the customer left an address. Returns the address it
+    /// went to, or `None` when there was nothing to send.
+    async fn email_chat_reply(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
+        let Some((Loaded { mut message, conversation, contact, thread, agent, files }, chat)) =
+            self.load_reply(job).await?
+        else {
+            return Ok(None);
+        };
+        if message.delivery_status == Some(DeliveryStatus::Delivered) {
+            return Ok(None);
+        }
+        let Some(email_id) = chat.settings.widget.as_ref().and_then(|w| w.email_inbox_id) else { return Ok(None) };
+        let inbox = async {
+            let mut tx = self.app.store_().read().await?;
+            Ok::<_, crate::Error>(tx.get_inbox(job.workspace_id, email_id).await?)
+        }
+        .await
+        .map_err(|e| domain_error(format!("loading the e-mail inbox: {e}"), false))?;
+        let Some(inbox) = inbox.filter(|i| i.kind == ChannelKind::Email) else { return Ok(None) };
+        let Some(recipients) = crate::email::reply_recipients(&inbox, &[], &contact, false) else { return Ok(None) };
+        let address = recipients.to.first().map(|a| a.address.clone()).unwrap_or_default();
+        message.meta.email = Some(recipients);
+        let deliverer = self
+            .deliverers
+            .get(&ChannelKind::Email)
+            .ok_or_else(|| domain_error("Chorus cannot send e-mail on this node".into(), true))?;
+        let request = DeliveryRequest {
+            inbox: &inbox,
+            conversation: &conversation,
+            contact: &contact,
+            message: &message,
+            thread: &thread,
+            agent_name: agent.as_deref(),
+            files: &files,
+        };
+        deliverer.deliver(request).await?;
+        Ok(Some((message, address)))
+    }
+
+    /// Settles an e-mailed chat reply: an activity line says where it went, or, after the
+    /// last attempt, why it could not go.
+    async fn settle_chat_email(
+        &self,
+        job: &Job,
+        outcome: Result<Option<(Message, String)>, DeliveryError>,
+    ) -> Result<()> {
+        let now = self.app.now();
+        let ws = job.workspace_id;
+        let mut tx = self.app.store_().write().await?;
+        let line = match outcome {
+            Ok(Some((message, address))) => {
+                tx.finish_job(job.id, now).await?;
+                Some((
+                    message.conversation_id,
+                    format!("The customer had left the chat: this reply was e-mailed to {address}"),
+                ))
+            }
+            Ok(None) => {
+                tx.finish_job(job.id, now).await?;
+                None
+            }
+            Err(e) if e.permanent || job.attempts >= job.max_attempts => {
+                tx.kill_job(job.id, &e.message, now).await?;
+                let id: Option<MessageId> = serde_json::from_value(job.payload["message_id"].clone()).ok();
+                let conversation = match id {
+                    Some(id) => tx.get_message(ws, id).await?.map(|m| m.conversation_id),
+                    None => None,
+                };
+                conversation.map(|c| (c, format!("The chat reply could not be e-mailed: {}", e.message)))
+            }
+            Err(e) => {
+                tx.retry_job(job.id, now + self.app.config().backoff.delay(job.attempts), &e.message, now).await?;
+                None
+            }
+        };
+        let mut events = Vec::new();
+        if let Some((id, text)) = line
+            && let Some(c) = tx.get_conversation(ws, id).await?
+        {
+            let m = Message::from_team(&c, domain::MessageKind::Activity, domain::Author::System, text, now);
+            tx.insert_message(&m).await?;
+            events.push(crate::conversations::message_event(&m));
+        }
+        self.app.commit(tx, ws, events).await
+    }
+
+    async fn deliver(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
+        let loaded = self.load_reply(job).await?;
         let Some((Loaded { message, conversation, contact, thread, agent, files }, inbox)) = loaded else {
             return Err(domain_error("the message or its inbox no longer exists".into(), true));
         };

@@ -107,6 +107,9 @@ pub struct AppConfig {
     /// How often this node's workers run the routing pass (auto-away re-queueing, and
     /// assigning what waits), in ms.
     pub routing_interval_ms: i64,
+    /// How long a chat reply may stay unread before it is e-mailed (when the widget names an
+    /// e-mail inbox and the customer left an address), in ms.
+    pub widget_email_after_ms: i64,
     /// The widget assistant's words per language code (English is built in).
     pub phrases: Arc<std::collections::HashMap<String, domain::widget::Phrases>>,
 }
@@ -122,6 +125,7 @@ impl AppConfig {
             delivery_max_attempts: 8,
             job_lease_ms: 60_000,
             routing_interval_ms: 5_000,
+            widget_email_after_ms: 3 * 60_000,
             phrases: Arc::default(),
         }
     }

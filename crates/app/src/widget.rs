@@ -26,6 +26,8 @@ pub const HISTORY: usize = 100;
 pub const MAX_WIDGET_TEXT: usize = 5_000;
 /// The job kind that has the assistant introduce the agent who took a chat.
 pub(crate) const HANDOFF: &str = "assistant.handoff";
+/// The job kind that e-mails a chat reply the customer did not read.
+pub(crate) const EMAIL: &str = "widget.email";
 
 /// A browser talking to a widget inbox.
 #[derive(Debug, Clone)]
@@ -692,6 +694,16 @@ pub(crate) async fn on_assigned(tx: &mut Tx, after: &Conversation, now: Millis) 
     let Some(session) = load_session(tx, ws, after.id).await? else { return Ok(()) };
     if session.stage != Stage::HandedOver {
         let job = Job::new(ws, HANDOFF, json!({ "conversation_id": after.id, "user_id": user }), now, 3);
+        tx.enqueue_job(&job, now).await?;
+    }
+    Ok(())
+}
+
+/// After a reply in a widget conversation: when the widget names an e-mail inbox, a job
+/// looks again once the customer has had time to read it, and e-mails it if they did not.
+pub(crate) async fn after_reply(tx: &mut Tx, inbox: &Inbox, m: &Message, now: Millis, after_ms: i64) -> Result<()> {
+    if inbox.settings.widget.as_ref().is_some_and(|w| w.email_inbox_id.is_some()) {
+        let job = Job::new(m.workspace_id, EMAIL, json!({ "message_id": m.id }), now + after_ms.max(0), 5);
         tx.enqueue_job(&job, now).await?;
     }
     Ok(())

@@ -35,6 +35,9 @@ pub struct WidgetSettings {
     pub allowed_origins: Vec<String>,
     /// What the assistant asks a waiting customer, in order.
     pub questions: Vec<Question>,
+    /// An e-mail inbox that carries the conversation on when the customer has left: a reply
+    /// they have not read in the chat a few minutes later is e-mailed to them from it.
+    pub email_inbox_id: Option<crate::InboxId>,
 }
 
 impl Default for WidgetSettings {
@@ -45,6 +48,7 @@ impl Default for WidgetSettings {
             language: None,
             allowed_origins: Vec::new(),
             questions: Vec::new(),
+            email_inbox_id: None,
         }
     }
 }

@@ -15,6 +15,7 @@ mod rules;
 mod search;
 mod sla;
 mod sunset;
+mod widget;
 
 use app::{Actor, App, AppConfig, Clock, InboxInput};
 use domain::{Backoff, ChannelKind, Identity, IdentityKind, Inbox, InboxSettings, Millis};

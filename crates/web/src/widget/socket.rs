@@ -421,6 +421,8 @@ impl Conn {
                 Err(_) => return vec![error("invalid", format!("attachments[{i}]: not an id"), Some(client_id))],
             }
         }
+        // Every event of this message comes after this point of the log.
+        let before = self.s.app.bus().relayed();
         let sent = match self.s.app.widget_send(&v, client_id, text, ids).await {
             Ok(s) => s,
             Err(e) => return vec![app_error(e, Some(client_id))],
@@ -438,7 +440,9 @@ impl Conn {
             // assistant's greeting).
             self.sub = Some(self.w.hub.subscribe(v.workspace_id, sent.conversation.id, self.tx.clone()));
             self.conversation = Some(sent.conversation.clone());
-            let from = self.seq;
+            // Replay from just before the send: what a new conversation holds was all written
+            // since (reading from the hello could mean the whole workspace's traffic).
+            let from = self.seq.max(before);
             match self.replay(sent.conversation.id, from).await {
                 Ok(Some(messages)) => out
                     .extend(messages.into_iter().map(|m| json!({ "type": "message", "seq": self.seq, "message": m }))),
