@@ -303,6 +303,21 @@ impl App {
         Ok(self.for_widget(&mut tx, vec![m]).await?.pop())
     }
 
+    /// The events of the visitor's conversation after `after` (a widget catching up).
+    pub async fn widget_events_since(
+        &self,
+        v: &Visitor,
+        conversation: ConversationId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<domain::Event>> {
+        let mut tx = self.store_().query().await?;
+        if !self.owns(&mut tx, v, conversation).await? {
+            return Err(Error::NotFound { what: "conversation" });
+        }
+        Ok(tx.conversation_events_after(v.workspace_id, conversation, after, limit).await?)
+    }
+
     /// Whether a conversation is the visitor's.
     async fn owns(&self, tx: &mut Tx, v: &Visitor, id: ConversationId) -> Result<bool> {
         let Some(c) = tx.get_conversation(v.workspace_id, id).await? else { return Ok(false) };

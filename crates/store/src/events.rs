@@ -126,6 +126,25 @@ impl Tx {
         crate::rows::collect(rows, Event::try_from)
     }
 
+    /// One conversation's events after `after`, oldest first.
+    pub async fn conversation_events_after(
+        &mut self,
+        ws: WorkspaceId,
+        conversation: domain::ConversationId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        let q = format!("{COLS} WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+        let rows: Vec<EventRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(conversation.0)
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(c)
+            .await)?;
+        crate::rows::collect(rows, Event::try_from)
+    }
+
     /// The highest sequence number in the log (0 when empty).
     pub async fn last_event_seq(&mut self) -> Result<i64> {
         let v: Option<i64> = run!(self, |c| sqlx::query_scalar("SELECT MAX(seq) FROM events").fetch_one(c).await)?;

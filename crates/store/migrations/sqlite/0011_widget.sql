@@ -22,3 +22,6 @@ CREATE TABLE assistant_sessions (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, conversation_id)
 );
+
+-- A widget connection catches up on its own conversation's events, not the workspace's.
+CREATE INDEX events_conversation ON events (workspace_id, conversation_id, seq);

@@ -19,7 +19,7 @@
 use super::hub::{Hub, Push, Subscription};
 use super::{Widget, message_json, queue_json, status_json};
 use crate::Shared;
-use app::{Actor, Visitor};
+use app::Visitor;
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
 use domain::{AttachmentId, Conversation, ConversationId, EventKind, InboxId, MessageId, UserId};
 use serde::Deserialize;
@@ -362,12 +362,11 @@ impl Conn {
     /// when the gap is too long to replay (the caller sends the recent history instead).
     async fn replay(&mut self, conversation: ConversationId, after: i64) -> app::Result<Option<Vec<Value>>> {
         let Some(v) = self.visitor.clone() else { return Ok(Some(Vec::new())) };
-        let actor = Actor::system(v.workspace_id);
         let mut out = Vec::new();
         let mut cursor = after;
         let mut seen: Vec<MessageId> = Vec::new();
         for _ in 0..CATCH_UP_PAGES {
-            let events = self.s.app.events_since(&actor, cursor, CATCH_UP_PAGE).await?;
+            let events = self.s.app.widget_events_since(&v, conversation, cursor, CATCH_UP_PAGE).await?;
             let n = events.len();
             for e in events {
                 cursor = e.seq;
