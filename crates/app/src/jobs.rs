@@ -73,6 +73,21 @@ struct Loaded {
     files: Vec<(domain::Attachment, crate::Content)>,
 }
 
+impl Loaded {
+    /// The request that sends this reply through `inbox`.
+    fn request<'a>(&'a self, inbox: &'a Inbox) -> DeliveryRequest<'a> {
+        DeliveryRequest {
+            inbox,
+            conversation: &self.conversation,
+            contact: &self.contact,
+            message: &self.message,
+            thread: &self.thread,
+            agent_name: self.agent.as_deref(),
+            files: &self.files,
+        }
+    }
+}
+
 /// The job runners of one node.
 #[derive(Clone)]
 pub struct Workers {
@@ -271,12 +286,8 @@ impl Workers {
     /// carry the conversation on, and the customer left an address. Returns the address it
     /// went to, or `None` when there was nothing to send.
     async fn email_chat_reply(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
-        let Some((Loaded { mut message, conversation, contact, thread, agent, files }, chat)) =
-            self.load_reply(job).await?
-        else {
-            return Ok(None);
-        };
-        if message.delivery_status == Some(DeliveryStatus::Delivered) {
+        let Some((mut loaded, chat)) = self.load_reply(job).await? else { return Ok(None) };
+        if loaded.message.delivery_status == Some(DeliveryStatus::Delivered) {
             return Ok(None);
         }
         let Some(email_id) = chat.settings.widget.as_ref().and_then(|w| w.email_inbox_id) else { return Ok(None) };
@@ -287,24 +298,17 @@ impl Workers {
         .await
         .map_err(|e| domain_error(format!("loading the e-mail inbox: {e}"), false))?;
         let Some(inbox) = inbox.filter(|i| i.kind == ChannelKind::Email) else { return Ok(None) };
-        let Some(recipients) = crate::email::reply_recipients(&inbox, &[], &contact, false) else { return Ok(None) };
+        let Some(recipients) = crate::email::reply_recipients(&inbox, &[], &loaded.contact, false) else {
+            return Ok(None);
+        };
         let address = recipients.to.first().map(|a| a.address.clone()).unwrap_or_default();
-        message.meta.email = Some(recipients);
+        loaded.message.meta.email = Some(recipients);
         let deliverer = self
             .deliverers
             .get(&ChannelKind::Email)
             .ok_or_else(|| domain_error("Chorus cannot send e-mail on this node".into(), true))?;
-        let request = DeliveryRequest {
-            inbox: &inbox,
-            conversation: &conversation,
-            contact: &contact,
-            message: &message,
-            thread: &thread,
-            agent_name: agent.as_deref(),
-            files: &files,
-        };
-        deliverer.deliver(request).await?;
-        Ok(Some((message, address)))
+        deliverer.deliver(loaded.request(&inbox)).await?;
+        Ok(Some((loaded.message, address)))
     }
 
     /// Settles an e-mailed chat reply: an activity line says where it went, or, after the
@@ -356,28 +360,18 @@ impl Workers {
 
     async fn deliver(&self, job: &Job) -> Result<Option<(Message, String)>, DeliveryError> {
         let loaded = self.load_reply(job).await?;
-        let Some((Loaded { message, conversation, contact, thread, agent, files }, inbox)) = loaded else {
+        let Some((loaded, inbox)) = loaded else {
             return Err(domain_error("the message or its inbox no longer exists".into(), true));
         };
-        if message.delivery_status != Some(DeliveryStatus::Queued) {
+        if loaded.message.delivery_status != Some(DeliveryStatus::Queued) {
             return Ok(None);
         }
         let deliverer = self
             .deliverers
             .get(&inbox.kind)
             .ok_or_else(|| domain_error(format!("Chorus cannot send on {} inboxes yet", inbox.kind), true))?;
-        let provider_id = deliverer
-            .deliver(DeliveryRequest {
-                inbox: &inbox,
-                conversation: &conversation,
-                contact: &contact,
-                message: &message,
-                thread: &thread,
-                agent_name: agent.as_deref(),
-                files: &files,
-            })
-            .await?;
-        Ok(Some((message, provider_id.unwrap_or_default())))
+        let provider_id = deliverer.deliver(loaded.request(&inbox)).await?;
+        Ok(Some((loaded.message, provider_id.unwrap_or_default())))
     }
 
     async fn settle(&self, job: &Job, outcome: Result<Option<(Message, String)>, DeliveryError>) -> Result<()> {

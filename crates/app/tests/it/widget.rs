@@ -22,35 +22,20 @@ impl Deliverer for Outbox {
     }
 }
 
+/// Creates an inbox of `kind` with `settings`.
+async fn inbox(t: &super::Ctx, kind: ChannelKind, name: &str, settings: InboxSettings) -> app::Result<domain::Inbox> {
+    t.app.create_inbox(&t.owner, InboxInput { kind, name: name.into(), settings }).await
+}
+
 #[tokio::test]
 async fn unread_chat_replies_continue_by_email_once_the_customer_has_left() {
     let t = ctx().await;
     let email = domain::inbox::EmailSettings { addresses: vec!["help@acme.test".into()], ..Default::default() };
-    let mail = t
-        .app
-        .create_inbox(
-            &t.owner,
-            InboxInput {
-                kind: ChannelKind::Email,
-                name: "Help mail".into(),
-                settings: InboxSettings { email: Some(email), ..Default::default() },
-            },
-        )
-        .await
-        .unwrap();
+    let mail_settings = InboxSettings { email: Some(email), ..Default::default() };
+    let mail = inbox(&t, ChannelKind::Email, "Help mail", mail_settings).await.unwrap();
     let widget = WidgetSettings { email_inbox_id: Some(mail.id), ..WidgetSettings::default() };
-    let chat = t
-        .app
-        .create_inbox(
-            &t.owner,
-            InboxInput {
-                kind: ChannelKind::Widget,
-                name: "Site chat".into(),
-                settings: InboxSettings { widget: Some(widget), ..Default::default() },
-            },
-        )
-        .await
-        .unwrap();
+    let chat_settings = InboxSettings { widget: Some(widget), ..Default::default() };
+    let chat = inbox(&t, ChannelKind::Widget, "Site chat", chat_settings).await.unwrap();
     let outbox = Arc::new(Outbox::default());
     let workers = Workers::new(t.app.clone()).with_deliverer(ChannelKind::Email, outbox.clone());
 
@@ -83,17 +68,7 @@ async fn unread_chat_replies_continue_by_email_once_the_customer_has_left() {
 async fn a_widget_names_only_an_email_inbox_of_its_workspace() {
     let t = ctx().await;
     let widget = WidgetSettings { email_inbox_id: Some(t.inbox.id), ..WidgetSettings::default() };
-    let err = t
-        .app
-        .create_inbox(
-            &t.owner,
-            InboxInput {
-                kind: ChannelKind::Widget,
-                name: "Site chat".into(),
-                settings: InboxSettings { widget: Some(widget), ..Default::default() },
-            },
-        )
-        .await
-        .unwrap_err();
+    let settings = InboxSettings { widget: Some(widget), ..Default::default() };
+    let err = inbox(&t, ChannelKind::Widget, "Site chat", settings).await.unwrap_err();
     assert!(matches!(err, app::Error::Invalid { ref field, .. } if field == "settings.widget.email_inbox_id"), "{err}");
 }
