@@ -190,18 +190,36 @@ impl App {
     }
 
     async fn actor_for(&self, ws: WorkspaceId, user: UserId) -> Result<Actor> {
-        let mut tx = self.store_().query().await?;
-        match tx.get_membership(ws, user).await? {
-            Some(m) if m.active => Ok(Actor { workspace_id: ws, user_id: user, role: m.role }),
-            _ => Err(Error::Unauthenticated),
+        let version = self.store_().access_version();
+        let role = match self.inner.members.get(version, &(ws, user)) {
+            Some(role) => role,
+            None => {
+                let mut tx = self.store_().query().await?;
+                let role = tx.get_membership(ws, user).await?.filter(|m| m.active).map(|m| m.role);
+                self.inner.members.put(version, (ws, user), role);
+                role
+            }
+        };
+        match role {
+            Some(role) => Ok(Actor { workspace_id: ws, user_id: user, role }),
+            None => Err(Error::Unauthenticated),
         }
     }
 
     /// The member behind a session secret.
     pub async fn authenticate_session(&self, token: &str) -> Result<Actor> {
-        let session = {
-            let mut tx = self.store_().query().await?;
-            tx.get_session(&hash_secret(token)).await?
+        let hash = hash_secret(token);
+        let version = self.store_().access_version();
+        let session = match self.inner.sessions.get(version, &hash) {
+            Some(s) => Some(s),
+            None => {
+                let mut tx = self.store_().query().await?;
+                let found = tx.get_session(&hash).await?;
+                if let Some(s) = &found {
+                    self.inner.sessions.put(version, hash, s.clone());
+                }
+                found
+            }
         };
         match session {
             Some(s) if s.expires_at > self.now() => self.actor_for(s.workspace_id, s.user_id).await,
@@ -213,18 +231,25 @@ impl App {
     pub async fn authenticate_token(&self, token: &str) -> Result<Actor> {
         let hash = hash_secret(token);
         let now = self.now();
-        let found = {
-            let mut tx = self.store_().query().await?;
-            tx.find_token(&hash).await?
+        let version = self.store_().access_version();
+        let found = match self.inner.tokens.get(version, &hash) {
+            Some(record) => Some(record),
+            None => {
+                let mut tx = self.store_().query().await?;
+                tx.find_token(&hash).await?
+            }
         };
-        let Some(record) = found else { return Err(Error::Unauthenticated) };
+        let Some(mut record) = found else { return Err(Error::Unauthenticated) };
         // Recording every use would make each API call a write; a minute's precision is plenty.
         if record.last_used_at.is_none_or(|t| now - t > 60_000) {
             let mut tx = self.store_().write().await?;
             tx.use_token(&hash, now).await?;
             tx.commit().await?;
+            record.last_used_at = Some(now);
         }
-        self.actor_for(record.workspace_id, record.user_id).await
+        let actor = self.actor_for(record.workspace_id, record.user_id).await?;
+        self.inner.tokens.put(version, hash, record);
+        Ok(actor)
     }
 
     /// The caller's own membership.

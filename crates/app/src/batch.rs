@@ -27,7 +27,7 @@ pub(crate) struct Request {
 pub(crate) async fn submit(app: &App, ws: WorkspaceId, input: Inbound) -> Result<InboundOutcome> {
     let sender = app.inner.ingest.get_or_init(|| {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(writer(std::sync::Arc::downgrade(&app.inner), rx));
+        spawn_writer(std::sync::Arc::downgrade(&app.inner), rx);
         tx
     });
     let (reply, answer) = oneshot::channel();
@@ -36,6 +36,24 @@ pub(crate) async fn submit(app: &App, ws: WorkspaceId, input: Inbound) -> Result
         .await
         .map_err(|_| Error::Internal("the inbound writer stopped".into()))?;
     answer.await.map_err(|_| Error::Internal("the inbound writer dropped a message".into()))?
+}
+
+/// Starts the writer on a thread of its own with its own single-threaded runtime. Every
+/// statement of a batch is an await; on the shared runtime each of them would wait its turn
+/// behind every HTTP connection's task once the runtime is busy — under load a batch of a
+/// few dozen statements took tens of milliseconds of such waits, and that, not the work,
+/// capped ingestion. On its own thread the writer is woken by the operating system as soon
+/// as a statement's answer arrives. It ends when the app (the only sender) is dropped.
+fn spawn_writer(inner: Weak<crate::Inner>, rx: mpsc::Receiver<Request>) {
+    let started = std::thread::Builder::new().name("chorus-ingest".into()).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(writer(inner, rx)),
+            Err(e) => tracing::error!(error = %e, "could not start the inbound writer's runtime"),
+        }
+    });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "could not start the inbound writer's thread");
+    }
 }
 
 async fn writer(inner: Weak<crate::Inner>, mut rx: mpsc::Receiver<Request>) {
@@ -88,7 +106,7 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut events = Vec::with_capacity(requests.len());
     let batch: Vec<_> = requests.iter().map(|r| (r.ws, &r.input)).collect();
-    let mut cache = BatchCache::prefetch(&mut tx, &batch).await?;
+    let mut cache = BatchCache::prefetch(&mut tx, &batch, now).await?;
     for r in requests {
         let (outcome, new_events) = app.receive_in(&mut tx, r.ws, &r.input, &mut cache).await?;
         outcomes.push(Ok(outcome));

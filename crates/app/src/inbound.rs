@@ -10,7 +10,7 @@ use crate::{App, Error, Result};
 use domain::event::NewEvent;
 use domain::{
     Attachment, AttachmentId, Author, Contact, ContactId, Conversation, ConversationId, Direction, EventKind, Identity,
-    InboxId, Message, MessageId, MessageKind, MessageMeta, Status, WorkspaceId,
+    InboxId, Message, MessageId, MessageKind, MessageMeta, Millis, Status, WorkspaceId,
 };
 use std::collections::{HashMap, HashSet};
 use store::{SearchKind, Tx};
@@ -78,16 +78,24 @@ pub struct InboundOutcome {
     pub duplicate: bool,
 }
 
-/// What one transaction has learnt about where its messages go: the inboxes it read (a
-/// batch of messages to one inbox reads it once), and, for an inbound batch, which provider
-/// ids and sender identities did not exist when it began — looked up for the whole batch in
-/// one query each ([`BatchCache::prefetch`]) and struck off as the batch records them, so a
-/// new customer's message skips both look-ups.
+/// What one transaction has learnt about where its messages go, so that a batch of messages
+/// reads each thing once: the inboxes it read; which provider ids and sender identities did
+/// not exist when it began, and the contacts of those that did, with their threads — all
+/// looked up for the whole batch in a few queries ([`BatchCache::prefetch`]); and what the
+/// batch itself wrote (contacts, conversations), so a customer's second message in a batch
+/// needs no read either.
 #[derive(Default)]
 pub(crate) struct BatchCache {
     inboxes: Vec<domain::Inbox>,
     new_ids: HashSet<(WorkspaceId, InboxId, String)>,
     new_identities: HashSet<(WorkspaceId, Identity)>,
+    /// Contacts by each of their identities, as they stand in this transaction.
+    contacts: HashMap<(WorkspaceId, Identity), Contact>,
+    /// A contact's thread in an inbox as [`Tx::thread_for`] would find it: looked up when
+    /// the batch began (`None`: it had none) or written by the batch since.
+    threads: HashMap<(WorkspaceId, ContactId, InboxId), Option<Conversation>>,
+    /// Conversations the batch wrote, as they stand now.
+    written: HashMap<ConversationId, Conversation>,
 }
 
 impl BatchCache {
@@ -100,8 +108,9 @@ impl BatchCache {
         Ok(inbox)
     }
 
-    /// Looks up, for a batch of messages, which of their provider ids and identities exist.
-    pub(crate) async fn prefetch(tx: &mut Tx, batch: &[(WorkspaceId, &Inbound)]) -> Result<BatchCache> {
+    /// Looks up, for a batch of messages, which of their provider ids and identities exist,
+    /// the contacts those identities belong to, and these contacts' threads.
+    pub(crate) async fn prefetch(tx: &mut Tx, batch: &[(WorkspaceId, &Inbound)], now: Millis) -> Result<BatchCache> {
         let mut cache = BatchCache::default();
         let mut ids: HashMap<(WorkspaceId, InboxId), Vec<&str>> = HashMap::new();
         let mut identities: HashMap<WorkspaceId, Vec<Identity>> = HashMap::new();
@@ -117,9 +126,35 @@ impl BatchCache {
             let taken: HashSet<String> = tx.provider_ids_taken(ws, inbox, &pids).await?.into_iter().collect();
             cache.new_ids.extend(pids.into_iter().filter(|p| !taken.contains(*p)).map(|p| (ws, inbox, p.to_string())));
         }
-        for (ws, all) in identities {
-            let taken: HashSet<Identity> = tx.identities_taken(ws, &all).await?.into_iter().collect();
-            cache.new_identities.extend(all.into_iter().filter(|i| !taken.contains(i)).map(|i| (ws, i)));
+        for (ws, mut all) in identities {
+            all.sort_unstable_by(|a, b| (a.kind.as_str(), &a.value).cmp(&(b.kind.as_str(), &b.value)));
+            all.dedup();
+            let found = tx.contacts_by_identities(ws, &all).await?;
+            for (identity, contact) in found {
+                cache.contacts.insert((ws, identity), contact);
+            }
+            cache
+                .new_identities
+                .extend(all.into_iter().filter(|i| !cache.contacts.contains_key(&(ws, i.clone()))).map(|i| (ws, i)));
+        }
+        // The threads of the known senders of messages that thread by contact, per inbox.
+        let mut senders: HashMap<(WorkspaceId, InboxId), Vec<ContactId>> = HashMap::new();
+        for (ws, input) in batch {
+            if input.routing.threading == Threading::ByContact
+                && let Some(contact) = cache.contacts.get(&(*ws, input.from.clone()))
+            {
+                senders.entry((*ws, input.inbox_id)).or_default().push(contact.id);
+            }
+        }
+        for ((ws, inbox_id), mut contacts) in senders {
+            contacts.sort_unstable_by_key(|c| c.0);
+            contacts.dedup();
+            let inbox = cache.get(tx, ws, inbox_id).await?;
+            let found = tx.threads_for(ws, &contacts, inbox.id, resolved_since(&inbox, now)).await?;
+            for contact in contacts {
+                let thread = found.iter().find(|c| c.contact_id == contact).cloned();
+                cache.threads.insert((ws, contact, inbox.id), thread);
+            }
         }
         Ok(cache)
     }
@@ -138,9 +173,49 @@ impl BatchCache {
         self.new_ids.remove(&(ws, inbox, pid.to_string()));
     }
 
-    fn recorded_identity(&mut self, ws: WorkspaceId, identity: &Identity) {
-        self.new_identities.remove(&(ws, identity.clone()));
+    /// The contact with this identity, when the batch knows it.
+    fn contact(&self, ws: WorkspaceId, identity: &Identity) -> Option<Contact> {
+        self.contacts.get(&(ws, identity.clone())).cloned()
     }
+
+    /// Records a contact as it now stands, under each of its identities.
+    fn remember_contact(&mut self, contact: &Contact) {
+        for identity in &contact.identities {
+            self.new_identities.remove(&(contact.workspace_id, identity.clone()));
+            self.contacts.insert((contact.workspace_id, identity.clone()), contact.clone());
+        }
+    }
+
+    /// The contact's thread in the inbox, when the batch knows it: `Some(None)` when it has
+    /// none. A known conversation that a later `resolved_since` no longer lets reopen is
+    /// not known (look).
+    fn thread(
+        &self,
+        ws: WorkspaceId,
+        contact: ContactId,
+        inbox: InboxId,
+        resolved_since: Millis,
+    ) -> Option<Option<Conversation>> {
+        match self.threads.get(&(ws, contact, inbox))? {
+            None => Some(None),
+            Some(c) if c.status != Status::Resolved || c.resolved_at.is_some_and(|at| at >= resolved_since) => {
+                Some(Some(c.clone()))
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Records a conversation the batch wrote: it is now its contact's newest in its inbox.
+    fn remember_conversation(&mut self, c: &Conversation) {
+        self.threads.insert((c.workspace_id, c.contact_id, c.inbox_id), Some(c.clone()));
+        self.written.insert(c.id, c.clone());
+    }
+}
+
+/// The oldest resolution that a customer's new message in `inbox` still reopens.
+fn resolved_since(inbox: &domain::Inbox, now: Millis) -> Millis {
+    let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
+    if window > 0 { now.saturating_sub(window) } else { i64::MAX }
 }
 
 /// How often a transaction that lost a race (two deliveries of the same message, or of
@@ -214,11 +289,14 @@ impl App {
             input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n.chars().count() <= 200);
         let known = match batch.new_identity(ws, &input.from) {
             true => None,
-            false => tx.contact_by_identity(ws, &input.from).await?,
+            false => match batch.contact(ws, &input.from) {
+                Some(c) => Some(c),
+                None => tx.contact_by_identity(ws, &input.from).await?,
+            },
         };
         // A contact created here has no conversation yet: nothing to look up.
         let new_contact = known.is_none();
-        let contact = match known {
+        let mut contact = match known {
             Some(mut c) => {
                 if c.name.is_none() && name.is_some() {
                     c.name = name;
@@ -241,7 +319,6 @@ impl App {
                     updated_at: now,
                 };
                 tx.insert_contact(&c).await?;
-                batch.recorded_identity(ws, &input.from);
                 index_contact(tx, &c).await?;
                 events.push(contact_event(EventKind::ContactCreated, &c));
                 c
@@ -251,17 +328,26 @@ impl App {
             if contact.identities.contains(other) {
                 continue;
             }
-            if batch.new_identity(ws, other) || tx.contact_by_identity(ws, other).await?.is_none() {
+            let free = batch.new_identity(ws, other)
+                || (batch.contact(ws, other).is_none() && tx.contact_by_identity(ws, other).await?.is_none());
+            if free {
                 tx.insert_identity(ws, contact.id, other, now).await?;
-                batch.recorded_identity(ws, other);
+                contact.identities.push(other.clone());
             }
         }
-        let window = inbox.settings.reopen_window_minutes.saturating_mul(60_000);
-        let resolved_since = if window > 0 { now.saturating_sub(window) } else { i64::MAX };
+        batch.remember_contact(&contact);
+        let resolved_since = resolved_since(&inbox, now);
         let existing = match input.routing.threading {
             Threading::ByContact if new_contact => None,
-            Threading::ByContact => tx.thread_for(ws, contact.id, inbox.id, resolved_since).await?,
-            Threading::Into(id) => tx.get_conversation(ws, id).await?.filter(|c| c.inbox_id == inbox.id),
+            Threading::ByContact => match batch.thread(ws, contact.id, inbox.id, resolved_since) {
+                Some(known) => known,
+                None => tx.thread_for(ws, contact.id, inbox.id, resolved_since).await?,
+            },
+            Threading::Into(id) => match batch.written.get(&id) {
+                Some(c) => Some(c.clone()),
+                None => tx.get_conversation(ws, id).await?,
+            }
+            .filter(|c| c.inbox_id == inbox.id),
             Threading::New => None,
         };
         let conversation = match existing {
@@ -290,6 +376,7 @@ impl App {
                 c
             }
         };
+        batch.remember_conversation(&conversation);
         // The channel's own files are new: recorded already linked to the message, so they
         // need neither the look-up nor the link that uploaded files get.
         let message_id = MessageId::new();

@@ -7,6 +7,7 @@
 //! published only after the commit, so a live client never sees an event that was rolled back.
 #![deny(missing_docs)]
 
+mod access;
 mod admin;
 mod attachments;
 mod auth;
@@ -45,7 +46,7 @@ pub use sla::{ConversationSla, SlaClockView, SlaPolicyInput};
 pub use sunset::Straggler;
 pub use widget::{HISTORY, MAX_WIDGET_TEXT, Sent, TeamStatus, Visitor, WidgetAuthor, WidgetMessage, WidgetState};
 
-use domain::{Backoff, Millis, Role, UserId, WorkspaceId};
+use domain::{Backoff, Inbox, InboxId, Millis, Role, UserId, WorkspaceId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::{Blobs, Store};
@@ -151,6 +152,11 @@ struct Inner {
     /// quick messages of a customer must not both be greeted): a lock per stripe of
     /// conversation ids.
     assistant_turns: Vec<tokio::sync::Mutex<()>>,
+    /// Credentials and inboxes checked recently (see `access`).
+    tokens: access::Recent<String, store::TokenRecord>,
+    sessions: access::Recent<String, store::SessionRecord>,
+    members: access::Recent<(WorkspaceId, UserId), Option<Role>>,
+    inboxes: access::Recent<InboxId, Inbox>,
 }
 
 impl App {
@@ -168,6 +174,10 @@ impl App {
                 config,
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
+                tokens: Default::default(),
+                sessions: Default::default(),
+                members: Default::default(),
+                inboxes: Default::default(),
                 routing_ran_at: std::sync::atomic::AtomicI64::new(i64::MIN),
                 assistant_turns: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
             }),

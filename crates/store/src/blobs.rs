@@ -75,7 +75,7 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        let values = crate::deferred::placeholders(rows.len(), 3);
+        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 3);
         let q = format!(
             "INSERT INTO file_contents (workspace_id, sha256, bytes) VALUES {values} \
              ON CONFLICT (workspace_id, sha256) DO NOTHING"

@@ -45,19 +45,10 @@ impl Tx {
     /// Inserts a contact with its identities; `Conflict { field: "identity" }` when one of
     /// them already belongs to a contact.
     pub async fn insert_contact(&mut self, ct: &Contact) -> Result<()> {
-        let q = "INSERT INTO contacts (workspace_id, id, name, company, attributes, merged_into, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)";
-        run!(self, |c| sqlx::query(q)
-            .bind(ct.workspace_id.0)
-            .bind(ct.id.0)
-            .bind(&ct.name)
-            .bind(&ct.company)
-            .bind(to_json(&ct.attributes))
-            .bind(ct.created_at)
-            .bind(ct.updated_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        if self.hold_contact(ct) {
+            return Ok(());
+        }
+        self.write_contacts(std::slice::from_ref(ct)).await?;
         for identity in &ct.identities {
             self.insert_identity(ct.workspace_id, ct.id, identity, ct.created_at).await?;
         }
@@ -72,18 +63,11 @@ impl Tx {
         i: &Identity,
         now: Millis,
     ) -> Result<()> {
-        let q = "INSERT INTO contact_identities (workspace_id, kind, value, contact_id, created_at) VALUES ($1, $2, $3, $4, $5)";
-        run!(self, |c| sqlx::query(q)
-            .bind(ws.0)
-            .bind(i.kind.as_str())
-            .bind(&i.value)
-            .bind(contact.0)
-            .bind(now)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::unique("identity"))?;
-        Ok(())
+        let row = (ws, contact, i.clone(), now);
+        if self.hold_identity(&row) {
+            return Ok(());
+        }
+        self.write_identities(std::slice::from_ref(&row)).await
     }
 
     /// Removes an identity from a contact; false when the contact did not have it.
@@ -101,10 +85,15 @@ impl Tx {
         Ok(n > 0)
     }
 
-    /// Which of `identities` belong to some contact of the workspace (one look-up for a
-    /// whole inbound batch).
-    pub async fn identities_taken(&mut self, ws: WorkspaceId, identities: &[Identity]) -> Result<Vec<Identity>> {
-        let mut taken = Vec::new();
+    /// The contacts that `identities` belong to, each with the identity that found it (one
+    /// look-up of a few statements for a whole inbound batch). Identities nobody has are
+    /// left out.
+    pub async fn contacts_by_identities(
+        &mut self,
+        ws: WorkspaceId,
+        identities: &[Identity],
+    ) -> Result<Vec<(Identity, Contact)>> {
+        let mut owners: Vec<(Identity, ContactId)> = Vec::new();
         for chunk in identities.chunks(400) {
             let mut pairs = String::new();
             for i in 0..chunk.len() {
@@ -114,18 +103,37 @@ impl Tx {
                 pairs.push_str(&format!("(${}, ${})", 2 * i + 2, 2 * i + 3));
             }
             let q = format!(
-                "SELECT kind, value FROM contact_identities WHERE workspace_id = $1 AND (kind, value) IN (VALUES {pairs})"
+                "SELECT kind, value, contact_id FROM contact_identities \
+                 WHERE workspace_id = $1 AND (kind, value) IN (VALUES {pairs})"
             );
-            let rows: Vec<(String, String)> = run!(self, |c| {
+            let rows: Vec<(String, String, Uuid)> = run!(self, |c| {
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
                 for i in chunk {
                     query = query.bind(i.kind.as_str()).bind(i.value.as_str());
                 }
                 query.fetch_all(c).await
             })?;
-            taken.extend(collect(rows, |(k, v)| Ok(Identity { kind: parse(&k)?, value: v }))?);
+            owners.extend(collect(rows, |(k, v, id)| Ok((Identity { kind: parse(&k)?, value: v }, ContactId(id))))?);
         }
-        Ok(taken)
+        let mut ids: Vec<ContactId> = owners.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable_by_key(|id| id.0);
+        ids.dedup();
+        let mut contacts = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(400) {
+            contacts.extend(self.contacts_by_ids(ws, chunk).await?.into_iter().map(|c| (c.id, c)));
+        }
+        let mut found = Vec::with_capacity(owners.len());
+        for (identity, id) in owners {
+            let contact = match contacts.get(&id) {
+                Some(c) => Some(c.clone()),
+                // Merged away (or gone): the one-by-one look-up follows the merge.
+                None => self.get_contact(ws, id).await?,
+            };
+            if let Some(contact) = contact {
+                found.push((identity, contact));
+            }
+        }
+        Ok(found)
     }
 
     /// The contact an identity belongs to.

@@ -98,42 +98,18 @@ macro_rules! bind_args {
 impl Tx {
     /// Inserts a new conversation (with its labels).
     pub async fn insert_conversation(&mut self, cv: &Conversation) -> Result<()> {
-        let q = "INSERT INTO conversations (workspace_id, id, number, inbox_id, contact_id, subject, status, snoozed_until, \
-                 priority, assignee_id, team_id, labels, participants, message_count, waiting_since, first_response_at, \
-                 resolved_at, reopen_count, last_activity_at, created_at, preview, last_inbound_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
-        run!(self, |c| sqlx::query(q)
-            .bind(cv.workspace_id.0)
-            .bind(cv.id.0)
-            .bind(cv.number)
-            .bind(cv.inbox_id.0)
-            .bind(cv.contact_id.0)
-            .bind(&cv.subject)
-            .bind(cv.status.as_str())
-            .bind(cv.snoozed_until)
-            .bind(cv.priority.as_str())
-            .bind(cv.assignee_id.map(|u| u.0))
-            .bind(cv.team_id.map(|t| t.0))
-            .bind(Json(&cv.labels))
-            .bind(Json(&cv.participants))
-            .bind(cv.message_count)
-            .bind(cv.waiting_since)
-            .bind(cv.first_response_at)
-            .bind(cv.resolved_at)
-            .bind(cv.reopen_count)
-            .bind(cv.last_activity_at)
-            .bind(cv.created_at)
-            .bind(&cv.preview)
-            .bind(cv.last_inbound_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        if !self.hold_conversation(cv) {
+            self.write_conversations(std::slice::from_ref(cv), crate::held::Write::Insert).await?;
+        }
         self.sync_labels(cv.workspace_id, cv.id, &[], &cv.labels).await
     }
 
     /// Writes every mutable field of a conversation; `before` is the stored version, so the
     /// label index changes only where labels did.
     pub async fn update_conversation(&mut self, before: &Conversation, cv: &Conversation) -> Result<()> {
+        if self.hold_conversation(cv) {
+            return self.sync_labels(cv.workspace_id, cv.id, &before.labels, &cv.labels).await;
+        }
         let q = "UPDATE conversations SET contact_id = $3, subject = $4, status = $5, snoozed_until = $6, priority = $7, \
                  assignee_id = $8, team_id = $9, labels = $10, participants = $11, message_count = $12, waiting_since = $13, \
                  first_response_at = $14, resolved_at = $15, reopen_count = $16, last_activity_at = $17, \
@@ -232,6 +208,41 @@ impl Tx {
             .fetch_optional(c)
             .await)?;
         row.map(Conversation::try_from).transpose()
+    }
+
+    /// [`Tx::thread_for`] for many contacts of one inbox at once (an inbound batch): each
+    /// contact's conversation, for the contacts that have one.
+    pub async fn threads_for(
+        &mut self,
+        ws: WorkspaceId,
+        contacts: &[ContactId],
+        inbox: InboxId,
+        resolved_since: Millis,
+    ) -> Result<Vec<Conversation>> {
+        let mut threads: Vec<Conversation> = Vec::new();
+        for chunk in contacts.chunks(400) {
+            let list = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+            let q = format!(
+                "{COLS} WHERE workspace_id = $1 AND inbox_id = $2 AND (status <> 'resolved' OR resolved_at >= $3) \
+                 AND contact_id IN ({list}) ORDER BY last_activity_at DESC, id DESC"
+            );
+            let rows: Vec<ConversationRow> = run!(self, |c| {
+                let mut query =
+                    sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).bind(inbox.0).bind(resolved_since);
+                for id in chunk {
+                    query = query.bind(id.0);
+                }
+                query.fetch_all(c).await
+            })?;
+            for row in rows {
+                let cv = Conversation::try_from(row)?;
+                // Newest first: a contact's first row is its thread.
+                if !threads.iter().any(|t| t.contact_id == cv.contact_id) {
+                    threads.push(cv);
+                }
+            }
+        }
+        Ok(threads)
     }
 
     /// One page of conversations matching `filter`, most recently active first.

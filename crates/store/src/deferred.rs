@@ -36,6 +36,8 @@ pub(crate) struct Deferred {
     /// Conversation numbers taken from a workspace's sequence in a block: the next one to
     /// hand out and the last one taken.
     numbers: HashMap<WorkspaceId, (i64, i64)>,
+    /// New contacts, conversations and messages, written before the next statement.
+    pub(crate) held: crate::held::Held,
 }
 
 /// Conversation numbers a deferring transaction takes from a workspace's sequence at once.
@@ -129,6 +131,7 @@ impl Tx {
     /// Writes everything deferred so far. [`Tx::commit`] calls it; calling it earlier is
     /// only needed before reading a deferred counter or document back.
     pub async fn flush_deferred(&mut self) -> Result<()> {
+        self.write_held_rows().await?;
         let Some(mut deferred) = self.deferred.take() else { return Ok(()) };
         let memo = std::mem::take(&mut deferred.memo);
         // Numbers taken but not handed out go back, so numbering has no gaps.
@@ -162,7 +165,7 @@ impl Tx {
     }
 
     async fn write_counters(&mut self, rows: &[((WorkspaceId, String), i64)]) -> Result<()> {
-        let values = placeholders(rows.len(), 3);
+        let values = placeholders(self.dialect(), rows.len(), 3);
         let q = format!(
             "INSERT INTO counters (workspace_id, key, value) VALUES {values} \
              ON CONFLICT (workspace_id, key) DO UPDATE SET value = counters.value + excluded.value"
@@ -178,7 +181,7 @@ impl Tx {
     }
 
     async fn write_docs(&mut self, docs: &[Doc]) -> Result<()> {
-        let values = placeholders(docs.len(), 6);
+        let values = placeholders(self.dialect(), docs.len(), 6);
         let q = format!(
             "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES {values} \
              ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id"
@@ -200,8 +203,11 @@ impl Tx {
     }
 }
 
-/// `($1, $2, $3), ($4, $5, $6), …`: `rows` groups of `width` numbered placeholders.
-pub(crate) fn placeholders(rows: usize, width: usize) -> String {
+/// `rows` groups of `width` placeholders for a multi-row `VALUES`: numbered on PostgreSQL,
+/// `($1, $2, $3), ($4, $5, $6), …`; anonymous on SQLite, `(?, ?, ?), (?, ?, ?), …`, bound
+/// in order — a numbered one costs SQLite a walk along the statement's list of names for
+/// every value bound, which grows with the square of the values in a statement.
+pub(crate) fn placeholders(dialect: crate::Dialect, rows: usize, width: usize) -> String {
     let mut out = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         if r > 0 {
@@ -212,8 +218,13 @@ pub(crate) fn placeholders(rows: usize, width: usize) -> String {
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&(r * width + c + 1).to_string());
+            match dialect {
+                crate::Dialect::Sqlite => out.push('?'),
+                crate::Dialect::Postgres => {
+                    out.push('$');
+                    out.push_str(&(r * width + c + 1).to_string());
+                }
+            }
         }
         out.push(')');
     }
@@ -223,10 +234,16 @@ pub(crate) fn placeholders(rows: usize, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::placeholders;
+    use crate::Dialect;
 
     #[test]
     fn placeholders_number_every_value_once() {
-        assert_eq!(placeholders(1, 2), "($1, $2)");
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(Dialect::Postgres, 1, 2), "($1, $2)");
+        assert_eq!(placeholders(Dialect::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn placeholders_on_sqlite_are_bound_in_order() {
+        assert_eq!(placeholders(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

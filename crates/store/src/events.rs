@@ -79,7 +79,7 @@ impl Tx {
         let mut last = None;
         // Six values a row; SQLite allows 32,766 in one statement.
         for chunk in rows.chunks(1_000) {
-            let values = crate::deferred::placeholders(chunk.len(), 6);
+            let values = crate::deferred::placeholders(self.dialect(), chunk.len(), 6);
             let q = format!(
                 "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) VALUES {values} \
                  RETURNING seq"

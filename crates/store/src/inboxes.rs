@@ -60,6 +60,7 @@ impl Tx {
 
     /// Writes an inbox's name, settings and status.
     pub async fn update_inbox(&mut self, i: &Inbox) -> Result<()> {
+        self.access_changes();
         let q = "UPDATE inboxes SET name = $3, settings = $4, status = $5 WHERE workspace_id = $1 AND id = $2";
         run!(self, |c| sqlx::query(q)
             .bind(i.workspace_id.0)

@@ -14,6 +14,7 @@ mod counters;
 mod deferred;
 mod error;
 mod events;
+mod held;
 mod inboxes;
 mod jobs;
 mod labels;
@@ -42,6 +43,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// A result from the store.
@@ -67,6 +70,8 @@ enum Db {
 pub struct Store {
     db: Db,
     url: String,
+    /// Bumped after every commit that changed who may do what (see [`Store::access_version`]).
+    access: Arc<AtomicU64>,
 }
 
 /// How SQLite commits reach the disk.
@@ -85,7 +90,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool =
                 PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            return Ok(Store { db: Db::Postgres(pool), url: url.to_string() });
+            return Ok(Store { db: Db::Postgres(pool), url: url.to_string(), access: Arc::default() });
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
         if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -109,10 +114,14 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
+            // A SQLite connection is a file handle in this process: it cannot drop out
+            // from under the pool, and the ping before each acquire would cost a round
+            // trip to the connection's thread on every request.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Store { db: Db::Sqlite(pool), url: path.to_string() })
+        Ok(Store { db: Db::Sqlite(pool), url: path.to_string(), access: Arc::default() })
     }
 
     /// The dialect this store speaks.
@@ -120,6 +129,19 @@ impl Store {
         match self.db {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A number that grows whenever a commit of this process changes who may do what:
+    /// API tokens revoked, sessions ended, memberships changed, passwords set, inboxes
+    /// changed. A reader that notes it before reading those rows may trust what it read for
+    /// as long as the number stays the same. Only on SQLite, where this process is the only
+    /// writer; `None` on PostgreSQL, where other nodes write too and nothing may be trusted
+    /// past its read.
+    pub fn access_version(&self) -> Option<u64> {
+        match self.db {
+            Db::Sqlite(_) => Some(self.access.load(Ordering::Acquire)),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -135,7 +157,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        Ok(Tx { inner, deferred: None })
+        Ok(Tx { inner, deferred: None, access: self.access.clone(), access_changed: false })
     }
 
     /// Starts a read transaction: one consistent snapshot for several queries.
@@ -144,7 +166,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin_with("BEGIN READ ONLY").await?),
         };
-        Ok(Tx { inner, deferred: None })
+        Ok(Tx { inner, deferred: None, access: self.access.clone(), access_changed: false })
     }
 
     /// Reads without a transaction: each statement sees the latest commit, and nothing is
@@ -157,7 +179,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::SqliteConn(p.acquire().await?),
             Db::Postgres(p) => TxInner::PostgresConn(p.acquire().await?),
         };
-        Ok(Tx { inner, deferred: None })
+        Ok(Tx { inner, deferred: None, access: self.access.clone(), access_changed: false })
     }
 
     /// Writes a consistent copy of a SQLite database to `dest` while it is in use.
@@ -218,6 +240,9 @@ pub struct Tx {
     inner: TxInner,
     /// Counter bumps and index writes put off until the commit (see [`Tx::defer_writes`]).
     deferred: Option<deferred::Deferred>,
+    /// The store's access version, bumped when this transaction commits a change of access.
+    access: Arc<AtomicU64>,
+    access_changed: bool,
 }
 
 impl Tx {
@@ -229,7 +254,16 @@ impl Tx {
             TxInner::Postgres(t) => t.commit().await?,
             TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
         }
+        // After the commit: a reader that saw the old rows noted the old version.
+        if self.access_changed {
+            self.access.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
+    }
+
+    /// Notes that this transaction changes who may do what (see [`Store::access_version`]).
+    pub(crate) fn access_changes(&mut self) {
+        self.access_changed = true;
     }
 
     /// Undoes the transaction's writes.
@@ -270,7 +304,20 @@ impl Tx {
 
 /// Runs `$body` with `$c` bound to the transaction's connection, once per backend: the same
 /// statement text and binds compile for both, and `query_as::<_, Row>` infers the database.
+/// Rows a deferring transaction holds back (see `held`) are written first, so every
+/// statement — a read above all — sees everything the transaction wrote before it.
 macro_rules! run {
+    ($tx:expr, |$c:ident| $body:expr) => {{
+        if $tx.holds_rows() {
+            $tx.write_held_rows().await?;
+        }
+        $crate::run_now!($tx, |$c| $body)
+    }};
+}
+pub(crate) use run;
+
+/// [`run!`] without writing held rows first: for the statements that write them.
+macro_rules! run_now {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx.inner.connection() {
             $crate::Conn::Sqlite($c) => $body,
@@ -278,4 +325,4 @@ macro_rules! run {
         }
     };
 }
-pub(crate) use run;
+pub(crate) use run_now;

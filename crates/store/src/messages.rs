@@ -92,7 +92,7 @@ const COLS: &str = "SELECT workspace_id, id, conversation_id, inbox_id, directio
 const ATTACHMENT_COLS: &str =
     "SELECT workspace_id, id, message_id, filename, content_type, size, sha256, created_at FROM attachments";
 
-fn author_parts(a: &Author) -> (&'static str, Option<Uuid>) {
+pub(crate) fn author_parts(a: &Author) -> (&'static str, Option<Uuid>) {
     match a {
         Author::Agent(u) => ("agent", Some(u.0)),
         Author::Contact(c) => ("contact", Some(c.0)),
@@ -103,35 +103,9 @@ fn author_parts(a: &Author) -> (&'static str, Option<Uuid>) {
 impl Tx {
     /// Inserts a message and links its attachments to it (those not recorded as its already).
     pub async fn insert_message(&mut self, m: &Message) -> Result<()> {
-        let (author_kind, author_id) = author_parts(&m.author);
-        let q = "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
-                 text, html, provider_message_id, delivery_status, delivery_error, meta, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-        let meta = if m.meta.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&m.meta).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-        };
-        run!(self, |c| sqlx::query(q)
-            .bind(m.workspace_id.0)
-            .bind(m.id.0)
-            .bind(m.conversation_id.0)
-            .bind(m.inbox_id.0)
-            .bind(m.direction.as_str())
-            .bind(m.kind.as_str())
-            .bind(author_kind)
-            .bind(author_id)
-            .bind(&m.text)
-            .bind(&m.html)
-            .bind(&m.provider_message_id)
-            .bind(m.delivery_status.map(|s| s.as_str()))
-            .bind(&m.delivery_error)
-            .bind(&meta)
-            .bind(m.created_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::unique("provider_message_id"))?;
+        if !self.hold_message(m) {
+            self.write_messages(std::slice::from_ref(m)).await?;
+        }
         for a in m.attachments.iter().filter(|a| a.message_id != Some(m.id)) {
             let q = "UPDATE attachments SET message_id = $3 WHERE workspace_id = $1 AND id = $2";
             run!(self, |c| sqlx::query(q)
@@ -314,7 +288,7 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        let values = crate::deferred::placeholders(rows.len(), 8);
+        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 8);
         let q = format!(
             "INSERT INTO attachments (workspace_id, id, message_id, filename, content_type, size, sha256, created_at) \
              VALUES {values}"

@@ -194,7 +194,7 @@ impl Tx {
             if chunk.is_empty() {
                 continue;
             }
-            let values = crate::deferred::placeholders(chunk.len(), 1);
+            let values = crate::deferred::placeholders(self.dialect(), chunk.len(), 1);
             let q = format!("INSERT INTO search_terms (term) VALUES {values} ON CONFLICT DO NOTHING");
             run!(self, |c| {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));

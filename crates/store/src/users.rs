@@ -132,6 +132,7 @@ impl Tx {
 
     /// Replaces a user's password hash.
     pub async fn set_password_hash(&mut self, user: UserId, hash: &str) -> Result<()> {
+        self.access_changes();
         run!(self, |c| sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user.0)
             .bind(hash)
@@ -157,6 +158,7 @@ impl Tx {
         active: bool,
         now: Millis,
     ) -> Result<()> {
+        self.access_changes();
         let q = "INSERT INTO memberships (workspace_id, user_id, role, active, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role, active = excluded.active";
         run!(self, |c| sqlx::query(q)
@@ -215,6 +217,7 @@ impl Tx {
 
     /// Ends a session.
     pub async fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        self.access_changes();
         run!(self, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(c)
@@ -225,6 +228,7 @@ impl Tx {
 
     /// Ends every session of a user in a workspace except `keep` (after a password change).
     pub async fn delete_sessions_of(&mut self, ws: WorkspaceId, user: UserId, keep: Option<&str>) -> Result<()> {
+        self.access_changes();
         let q = "DELETE FROM sessions WHERE workspace_id = $1 AND user_id = $2 AND token_hash <> $3";
         run!(self, |c| sqlx::query(q)
             .bind(ws.0)
@@ -289,6 +293,7 @@ impl Tx {
 
     /// Deletes one of a user's tokens; false when there was none.
     pub async fn delete_token(&mut self, ws: WorkspaceId, user: UserId, id: TokenId) -> Result<bool> {
+        self.access_changes();
         let q = "DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2 AND id = $3";
         let r = run!(self, |c| sqlx::query(q)
             .bind(ws.0)

@@ -200,3 +200,30 @@ async fn small_files_live_in_the_database_and_large_ones_on_disk() {
     assert!(matches!(content, app::Content::File(_)), "{content:?}");
     assert_eq!(content.read().await.unwrap(), large);
 }
+
+/// A customer known before a batch writes several times inside it, to a conversation that
+/// was resolved: the batch looks their contact and thread up once and holds the thread's
+/// writes back, yet every message joins that one conversation, which reopens once and
+/// counts each message.
+#[tokio::test]
+async fn a_known_customer_writing_several_times_in_one_batch_stays_in_one_thread() {
+    let t = ctx().await;
+    let ws = t.owner.workspace_id;
+    let first = t.receive("ana@example.com", Some("p-0"), "Help").await;
+    t.app.set_status(&t.owner, first.conversation.id, Status::Resolved, None).await.unwrap();
+    t.clock.advance(60_000);
+    let mut inputs: Vec<app::Inbound> =
+        (1..=5).map(|i| t.inbound("ana@example.com", Some(&format!("p-{i}")), &format!("more {i}"))).collect();
+    inputs.extend((0..20).map(|i| t.inbound(&format!("new{i}@example.com"), Some(&format!("n-{i}")), "hi")));
+    let results =
+        futures_util::future::join_all(inputs.into_iter().map(|input| t.app.receive_inbound(ws, input))).await;
+    let outcomes: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
+    assert!(outcomes[..5].iter().all(|o| o.conversation.id == first.conversation.id), "one thread");
+    let c = t.app.get_conversation(&t.owner, first.conversation.id).await.unwrap();
+    assert_eq!((c.status, c.reopen_count, c.message_count), (Status::Open, 1, 6));
+    let page = t.app.list_messages(&t.owner, c.id, None, 50).await.unwrap();
+    let messages = page.items.iter().filter(|m| m.kind == domain::MessageKind::Message).count();
+    assert_eq!(messages, 6, "and its resolution's activity line besides");
+    let contacts: std::collections::HashSet<_> = outcomes[5..].iter().map(|o| o.conversation.contact_id).collect();
+    assert_eq!(contacts.len(), 20, "each new customer is a contact of their own");
+}

@@ -1,10 +1,14 @@
 //! Store-level properties that use cases rely on, on SQLite and (with
-//! `CHORUS_TEST_PG_URL`) PostgreSQL: exclusive job claims and a gap-free event log.
+//! `CHORUS_TEST_PG_URL`) PostgreSQL: exclusive job claims, a gap-free event log, the batch
+//! look-ups and held writes of inbound batches, and the access version.
 
 extern crate chorus_store as store;
 
 use domain::event::NewEvent;
-use domain::{EventKind, Job, JobId, JobStatus, WorkspaceId};
+use domain::{
+    Author, Contact, ContactId, Conversation, EventKind, Identity, IdentityKind, InboxId, Job, JobId, JobStatus,
+    Message, MessageKind, Status, WorkspaceId,
+};
 use std::collections::HashSet;
 use store::testing::fresh;
 
@@ -182,7 +186,6 @@ async fn reads_without_a_transaction_see_the_latest_commit() {
 /// The inbound batch asks once which of its senders and provider ids exist already.
 #[tokio::test]
 async fn taken_identities_and_provider_ids_are_found_in_one_look_up() {
-    use domain::{Author, Contact, ContactId, Conversation, Identity, IdentityKind, InboxId, Message, MessageKind};
     let db = fresh().await.unwrap();
     let ws = workspace();
     let mut tx = db.store.write().await.unwrap();
@@ -209,10 +212,122 @@ async fn taken_identities_and_provider_ids_are_found_in_one_look_up() {
     tx.commit().await.unwrap();
 
     let mut tx = db.store.read().await.unwrap();
-    let mut taken = tx.identities_taken(ws.id, &[bo.clone(), phone.clone(), ana.clone()]).await.unwrap();
+    let found = tx.contacts_by_identities(ws.id, &[bo.clone(), phone.clone(), ana.clone()]).await.unwrap();
+    let mut taken: Vec<_> = found.iter().map(|(i, _)| i.clone()).collect();
     taken.sort_by(|a, b| a.value.cmp(&b.value));
-    assert_eq!(taken, vec![phone, ana]);
-    assert!(tx.identities_taken(workspace().id, &[bo]).await.unwrap().is_empty());
+    assert_eq!(taken, vec![phone, ana.clone()]);
+    assert!(found.iter().all(|(_, c)| c.id == contact.id && c.identities.len() == 2), "each with its contact");
+    assert!(tx.contacts_by_identities(workspace().id, &[bo, ana]).await.unwrap().is_empty(), "per workspace");
     assert_eq!(tx.provider_ids_taken(ws.id, inbox, &["p-0", "p-1"]).await.unwrap(), vec!["p-1".to_string()]);
     assert!(tx.provider_ids_taken(ws.id, InboxId::new(), &["p-1"]).await.unwrap().is_empty(), "per inbox");
+}
+
+/// A deferring transaction holds new contacts, conversations and messages back and writes
+/// them in multi-row statements, but every later statement of the transaction sees them.
+#[tokio::test]
+async fn held_rows_are_seen_by_every_later_statement_and_kept_at_commit() {
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    let inbox = InboxId::new();
+    let mut contacts = Vec::new();
+    let mut conversations = Vec::new();
+    for n in 1..=3 {
+        let identity = Identity::parse(IdentityKind::Email, &format!("c{n}@example.com")).unwrap();
+        let contact = Contact {
+            id: ContactId::new(),
+            workspace_id: ws.id,
+            name: Some(format!("C{n}")),
+            company: None,
+            attributes: Default::default(),
+            identities: vec![identity],
+            created_at: n,
+            updated_at: n,
+        };
+        tx.insert_contact(&contact).await.unwrap();
+        let c = Conversation::open(ws.id, n, inbox, contact.id, None, n);
+        tx.insert_conversation(&c).await.unwrap();
+        let mut m = Message::from_team(&c, MessageKind::Message, Author::Contact(contact.id), "hi".into(), n);
+        m.provider_message_id = Some(format!("p-{n}"));
+        tx.insert_message(&m).await.unwrap();
+        contacts.push(contact);
+        conversations.push(c);
+    }
+    // A held conversation changed again is written once, as it stands last.
+    let mut changed = conversations[0].clone();
+    changed.set_status(Status::Pending, None, 10).unwrap();
+    tx.update_conversation(&conversations[0], &changed).await.unwrap();
+    let found = tx.contact_by_identity(ws.id, &contacts[1].identities[0]).await.unwrap();
+    assert_eq!(found.map(|c| c.id), Some(contacts[1].id), "a read in the transaction sees held contacts");
+    assert_eq!(tx.get_conversation(ws.id, changed.id).await.unwrap().map(|c| c.status), Some(Status::Pending));
+    // What is held after that read is written at the commit.
+    let mut late = Message::from_team(
+        &conversations[2],
+        MessageKind::Message,
+        Author::Contact(contacts[2].id),
+        "again".into(),
+        11,
+    );
+    late.provider_message_id = Some("p-late".into());
+    tx.insert_message(&late).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.read().await.unwrap();
+    assert_eq!(tx.message_by_provider_id(ws.id, inbox, "p-late").await.unwrap().map(|m| m.id), Some(late.id));
+    let threads = tx.threads_for(ws.id, &[contacts[0].id, contacts[2].id], inbox, i64::MAX).await.unwrap();
+    let mut ids: Vec<_> = threads.iter().map(|c| c.id).collect();
+    ids.sort();
+    let mut want = vec![conversations[0].id, conversations[2].id];
+    want.sort();
+    assert_eq!(ids, want, "one thread per contact asked about");
+}
+
+/// A provider message id stored twice fails the held write with the same conflict as an
+/// immediate insert, so the inbound batch can fall back to one message at a time.
+#[tokio::test]
+async fn a_held_duplicate_provider_id_is_a_conflict() {
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let contact = ContactId::new();
+    let c = Conversation::open(ws.id, 1, InboxId::new(), contact, None, 0);
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    let mut m = Message::from_team(&c, MessageKind::Message, Author::Contact(contact), "hi".into(), 0);
+    m.provider_message_id = Some("p-1".into());
+    tx.insert_message(&m).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    let mut again = Message::from_team(&c, MessageKind::Message, Author::Contact(contact), "hi".into(), 1);
+    again.provider_message_id = Some("p-1".into());
+    tx.insert_message(&again).await.unwrap();
+    let err = tx.commit().await.unwrap_err();
+    assert!(matches!(err, store::StoreError::Conflict { field: "provider_message_id" }), "{err:?}");
+}
+
+/// The access version moves only when a change of access commits, and only on SQLite.
+#[tokio::test]
+async fn the_access_version_moves_when_access_changes_commit() {
+    let db = fresh().await.unwrap();
+    let Some(before) = db.store.access_version() else {
+        assert_eq!(db.store.dialect(), store::Dialect::Postgres, "only PostgreSQL has no version");
+        return;
+    };
+    let ws = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    tx.delete_session("no such session").await.unwrap();
+    assert_eq!(db.store.access_version(), Some(before), "not before the commit");
+    tx.commit().await.unwrap();
+    assert_eq!(db.store.access_version(), Some(before + 1));
+    let mut tx = db.store.write().await.unwrap();
+    tx.delete_session("no such session").await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(db.store.access_version(), Some(before + 1), "a rolled-back change changes nothing");
 }

@@ -33,14 +33,25 @@ async fn members_are_added_listed_changed_and_deactivated() {
     assert_eq!(m.json["role"], "agent");
     assert_eq!(m.json["active"], true);
 
+    // Kai signs in; what the server remembers of a session or membership between calls
+    // must follow every change below at once.
+    let login = json!({"email": "kai@example.com", "password": "long enough pw"});
+    let r = api.post("/api/v1/auth/login", login).anon().send().await.ok(StatusCode::OK);
+    let kai = crate::auth::session_cookie(&r);
+    let me = api.get("/api/v1/me").cookie(&kai).send().await.ok(StatusCode::OK);
+    assert_eq!(me.json["role"], "agent");
+
     let list = api.get("/api/v1/users").send().await.ok(StatusCode::OK);
     assert_eq!(list.items().len(), 2);
     api.get(&format!("/api/v1/users/{id}")).send().await.ok(StatusCode::OK);
 
     let m = api.patch(&format!("/api/v1/users/{id}"), json!({"role": "admin"})).send().await.ok(StatusCode::OK);
     assert_eq!(m.json["role"], "admin");
+    let me = api.get("/api/v1/me").cookie(&kai).send().await.ok(StatusCode::OK);
+    assert_eq!(me.json["role"], "admin", "a role change applies to the next call");
     let m = api.patch(&format!("/api/v1/users/{id}"), json!({"active": false})).send().await.ok(StatusCode::OK);
     assert_eq!(m.json["active"], false);
+    api.get("/api/v1/me").cookie(&kai).send().await.err(StatusCode::UNAUTHORIZED, "unauthenticated");
 
     api.post(
         "/api/v1/users",

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use chorus_web::WebConfig;
 use serde_json::json;
 
-fn session_cookie(resp: &crate::harness::Resp) -> String {
+/// The `name=value` of the session cookie a login answer sets.
+pub(crate) fn session_cookie(resp: &crate::harness::Resp) -> String {
     let set = resp.headers.get("set-cookie").and_then(|v| v.to_str().ok()).expect("set-cookie").to_string();
     set.split(';').next().unwrap().to_string()
 }
