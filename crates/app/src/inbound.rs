@@ -341,11 +341,11 @@ impl App {
             Threading::ByContact if new_contact => None,
             Threading::ByContact => match batch.thread(ws, contact.id, inbox.id, resolved_since) {
                 Some(known) => known,
-                None => tx.thread_for(ws, contact.id, inbox.id, resolved_since).await?,
+                None => tx.thread_for_update(ws, contact.id, inbox.id, resolved_since).await?,
             },
             Threading::Into(id) => match batch.written.get(&id) {
                 Some(c) => Some(c.clone()),
-                None => tx.get_conversation(ws, id).await?,
+                None => tx.conversation_for_update(ws, id).await?,
             }
             .filter(|c| c.inbox_id == inbox.id),
             Threading::New => None,

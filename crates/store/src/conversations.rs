@@ -196,9 +196,42 @@ impl Tx {
         inbox: InboxId,
         resolved_since: Millis,
     ) -> Result<Option<Conversation>> {
+        self.find_thread(ws, contact, inbox, resolved_since, "").await
+    }
+
+    /// [`Tx::thread_for`] in a write transaction that will change the conversation: on
+    /// PostgreSQL its row is locked until the commit, so two messages of one customer
+    /// received at once wait for each other instead of both counting from the same state
+    /// (SQLite's single writer already keeps them apart).
+    pub async fn thread_for_update(
+        &mut self,
+        ws: WorkspaceId,
+        contact: ContactId,
+        inbox: InboxId,
+        resolved_since: Millis,
+    ) -> Result<Option<Conversation>> {
+        let lock = self.lock_clause();
+        self.find_thread(ws, contact, inbox, resolved_since, lock).await
+    }
+
+    fn lock_clause(&self) -> &'static str {
+        match self.dialect() {
+            crate::Dialect::Postgres => " FOR UPDATE",
+            crate::Dialect::Sqlite => "",
+        }
+    }
+
+    async fn find_thread(
+        &mut self,
+        ws: WorkspaceId,
+        contact: ContactId,
+        inbox: InboxId,
+        resolved_since: Millis,
+        lock: &str,
+    ) -> Result<Option<Conversation>> {
         let q = format!(
             "{COLS} WHERE workspace_id = $1 AND contact_id = $2 AND inbox_id = $3 \
-             AND (status <> 'resolved' OR resolved_at >= $4) ORDER BY last_activity_at DESC, id DESC LIMIT 1"
+             AND (status <> 'resolved' OR resolved_at >= $4) ORDER BY last_activity_at DESC, id DESC LIMIT 1{lock}"
         );
         let row: Option<ConversationRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
