@@ -287,8 +287,8 @@ async fn held_rows_are_seen_by_every_later_statement_and_kept_at_commit() {
     assert_eq!(ids, want, "one thread per contact asked about");
 }
 
-/// A provider message id stored twice fails the held write with the same conflict as an
-/// immediate insert, so the inbound batch can fall back to one message at a time.
+/// A provider message id stored twice fails the held write (SQLite) with the same conflict
+/// as an immediate insert, so the inbound batch can fall back to one message at a time.
 #[tokio::test]
 async fn a_held_duplicate_provider_id_is_a_conflict() {
     let db = fresh().await.unwrap();
@@ -306,8 +306,11 @@ async fn a_held_duplicate_provider_id_is_a_conflict() {
     tx.defer_writes();
     let mut again = Message::from_team(&c, MessageKind::Message, Author::Contact(contact), "hi".into(), 1);
     again.provider_message_id = Some("p-1".into());
-    tx.insert_message(&again).await.unwrap();
-    let err = tx.commit().await.unwrap_err();
+    // Held on SQLite (the conflict comes at the commit); PostgreSQL does not defer.
+    let err = match tx.insert_message(&again).await {
+        Ok(()) => tx.commit().await.unwrap_err(),
+        Err(e) => e,
+    };
     assert!(matches!(err, store::StoreError::Conflict { field: "provider_message_id" }), "{err:?}");
 }
 
