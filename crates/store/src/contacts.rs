@@ -35,6 +35,22 @@ impl ContactRow {
     }
 }
 
+/// [`Tx::contacts_by_identities`]'s statement for `kinds` identity kinds and `values`
+/// values: `$1` the workspace, then the kinds, then the values. `kind IN (…) AND value IN
+/// (…)` walks the primary key once per pair of the two lists (one kind, usually); pairs
+/// nobody asked for are dropped after the read. A row value `(kind, value) IN (VALUES …)`
+/// is not matched against the key: SQLite read every identity of the workspace for it.
+pub(crate) fn identities_sql(kinds: usize, values: usize) -> String {
+    let kind_marks: Vec<String> = (0..kinds).map(|i| format!("${}", i + 2)).collect();
+    let value_marks: Vec<String> = (0..values).map(|i| format!("${}", i + 2 + kinds)).collect();
+    format!(
+        "SELECT kind, value, contact_id FROM contact_identities \
+         WHERE workspace_id = $1 AND kind IN ({}) AND value IN ({})",
+        kind_marks.join(", "),
+        value_marks.join(", ")
+    )
+}
+
 const COLS: &str =
     "SELECT workspace_id, id, name, company, attributes, merged_into, created_at, updated_at FROM contacts";
 
@@ -95,25 +111,22 @@ impl Tx {
     ) -> Result<Vec<(Identity, Contact)>> {
         let mut owners: Vec<(Identity, ContactId)> = Vec::new();
         for chunk in identities.chunks(400) {
-            let mut pairs = String::new();
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    pairs.push_str(", ");
-                }
-                pairs.push_str(&format!("(${}, ${})", 2 * i + 2, 2 * i + 3));
-            }
-            let q = format!(
-                "SELECT kind, value, contact_id FROM contact_identities \
-                 WHERE workspace_id = $1 AND (kind, value) IN (VALUES {pairs})"
-            );
+            let mut kinds: Vec<&str> = chunk.iter().map(|i| i.kind.as_str()).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            let q = identities_sql(kinds.len(), chunk.len());
             let rows: Vec<(String, String, Uuid)> = run!(self, |c| {
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
+                for kind in &kinds {
+                    query = query.bind(*kind);
+                }
                 for i in chunk {
-                    query = query.bind(i.kind.as_str()).bind(i.value.as_str());
+                    query = query.bind(i.value.as_str());
                 }
                 query.fetch_all(c).await
             })?;
-            owners.extend(collect(rows, |(k, v, id)| Ok((Identity { kind: parse(&k)?, value: v }, ContactId(id))))?);
+            let found = collect(rows, |(k, v, id)| Ok((Identity { kind: parse(&k)?, value: v }, ContactId(id))))?;
+            owners.extend(found.into_iter().filter(|(identity, _)| chunk.contains(identity)));
         }
         let mut ids: Vec<ContactId> = owners.iter().map(|(_, id)| *id).collect();
         ids.sort_unstable_by_key(|id| id.0);

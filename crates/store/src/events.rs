@@ -174,7 +174,7 @@ impl Store {
     /// Listens for other nodes' notifications; `None` on SQLite, where there are no others.
     pub async fn listen_events(&self) -> Result<Option<EventListener>> {
         match &self.db {
-            Db::Sqlite(_) => Ok(None),
+            Db::Sqlite { .. } => Ok(None),
             Db::Postgres(pool) => {
                 let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
                 listener.listen_all([CHANNEL, EPHEMERAL]).await?;

@@ -43,3 +43,29 @@ pub async fn fresh_postgres(admin_url: &str) -> Result<String> {
     let query = admin_url.find('?').map(|i| &admin_url[i..]).unwrap_or("");
     Ok(format!("{base}/{name}{query}"))
 }
+
+/// How SQLite plans the look-ups an inbound batch makes for several senders at once, each
+/// as `(name, plan)` with the plan's lines joined by `; ` (EXPLAIN QUERY PLAN's detail
+/// column). Without statistics SQLite picks indexes by their shape alone, and a plan that
+/// walks a whole index reads every row of a workspace on every batch: tests check these
+/// plans so such a regression is caught at once, not at a million conversations. `None`
+/// on PostgreSQL, which plans from statistics.
+pub async fn inbound_lookup_plans(store: &Store) -> Result<Option<Vec<(&'static str, String)>>> {
+    // Each with how many parameters it takes; they are bound as NULL, which plans alike.
+    let statements = [
+        ("threads_for", crate::conversations::threads_sql(3), 6),
+        ("contacts_by_identities", crate::contacts::identities_sql(2, 3), 6),
+    ];
+    let crate::Db::Sqlite { read, .. } = &store.db else { return Ok(None) };
+    let mut plans = Vec::new();
+    for (name, sql, params) in statements {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain.as_str()));
+        for _ in 0..params {
+            query = query.bind(Option::<i64>::None);
+        }
+        let rows = query.fetch_all(read).await?;
+        plans.push((name, rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")));
+    }
+    Ok(Some(plans))
+}

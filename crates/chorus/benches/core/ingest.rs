@@ -16,8 +16,14 @@ use std::time::{Duration, Instant};
 use store::Durability;
 
 const INGEST_TARGET_PER_SEC: f64 = 5_000.0;
-/// Concurrent HTTP clients posting messages, each on its own keep-alive connection.
+/// Concurrent HTTP clients posting messages, each on its own keep-alive connection, unless
+/// `CHORUS_BENCH_INGEST_CLIENTS` says otherwise.
 pub const INGEST_CLIENTS: usize = 64;
+
+/// How many clients post at once: `CHORUS_BENCH_INGEST_CLIENTS`, else [`INGEST_CLIENTS`].
+pub fn ingest_clients() -> Result<usize> {
+    crate::figures::env_count("CHORUS_BENCH_INGEST_CLIENTS", INGEST_CLIENTS)
+}
 /// One in this many messages is from a customer who wrote before (threads into their
 /// conversation); the others open a new conversation.
 const RETURNING_ONE_IN: u64 = 4;
@@ -92,8 +98,8 @@ async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<Ing
     let token = Arc::new(desk.token.clone());
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let mut clients = Vec::with_capacity(INGEST_CLIENTS);
-    for _ in 0..INGEST_CLIENTS {
+    let mut clients = Vec::with_capacity(ingest_clients()?);
+    for _ in 0..ingest_clients()? {
         let (url, token, next) = (url.clone(), token.clone(), next.clone());
         clients.push(tokio::spawn(async move {
             let http = http_client()?;

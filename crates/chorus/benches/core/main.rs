@@ -24,7 +24,6 @@ mod text;
 
 use anyhow::{Context, Result};
 use figures::{env_count, group, print_summary};
-use ingest::INGEST_CLIENTS;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -68,7 +67,8 @@ async fn run(s: Settings) -> Result<()> {
     let mut phases = Vec::new();
 
     let started = Instant::now();
-    println!("## Ingest through POST /api/v1/inboxes/{{id}}/messages ({INGEST_CLIENTS} keep-alive clients)");
+    let clients = ingest::ingest_clients()?;
+    println!("## Ingest through POST /api/v1/inboxes/{{id}}/messages ({clients} keep-alive clients)");
     ingest::report(&s.root, s.ingest, &mut rows).await?;
     phases.push(("ingest (both runs)", started.elapsed()));
 

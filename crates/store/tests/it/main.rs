@@ -334,3 +334,28 @@ async fn the_access_version_moves_when_access_changes_commit() {
     tx.rollback().await.unwrap();
     assert_eq!(db.store.access_version(), Some(before + 1), "a rolled-back change changes nothing");
 }
+
+/// Regression: an inbound batch's look-ups of its senders' threads and identities walked
+/// the inbox's whole conversation index and the workspace's whole identity index on
+/// SQLite, so each batch read every conversation and identity of the workspace. Each must
+/// seek its rows through the contact's own index and the identity key.
+#[tokio::test]
+async fn inbound_batch_look_ups_seek_their_rows_on_sqlite() {
+    let db = fresh().await.unwrap();
+    let Some(plans) = store::testing::inbound_lookup_plans(&db.store).await.unwrap() else { return };
+    for (name, plan) in &plans {
+        assert!(!plan.contains("SCAN conversations") && !plan.contains("SCAN contact_identities"), "{name}: {plan}");
+        match *name {
+            "threads_for" => {
+                let seeks = plan.matches("SEARCH conversations USING INDEX conversations_contact (workspace_id=? AND contact_id=?)");
+                assert_eq!(seeks.count(), 3, "{name}: {plan}");
+            }
+            "contacts_by_identities" => assert!(
+                plan.contains("SEARCH contact_identities USING INDEX sqlite_autoindex_contact_identities_1 (workspace_id=? AND kind=? AND value=?)"),
+                "{name}: {plan}"
+            ),
+            other => panic!("a plan nobody checks: {other}"),
+        }
+    }
+    assert_eq!(plans.len(), 2);
+}
