@@ -61,13 +61,38 @@ pub enum Dialect {
 
 #[derive(Clone)]
 enum Db {
-    /// SQLite: `write` has one connection, which every write transaction uses; `read` has
-    /// the rest (see [`Store::open`]).
+    /// SQLite: `write` is the one connection every write transaction uses; `read` has the
+    /// rest (see [`Store::open`]).
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: Arc<tokio::sync::Mutex<Writer>>,
     },
     Postgres(PgPool),
+}
+
+/// SQLite's write connection, taken in turn (the mutex is fair: first come, first served).
+/// It is not pooled: a pool returns a connection only after a task spawned at its release
+/// has pinged it, a round trip to its thread during which the next writer waits.
+struct Writer {
+    conn: sqlx::SqliteConnection,
+    /// A transaction was begun and neither committed nor rolled back (its `Tx` was
+    /// dropped): the next writer rolls it back first.
+    open: bool,
+    /// [`Store::close`] was called: no more writes.
+    closed: bool,
+}
+
+impl Writer {
+    /// Rolls back a transaction whose `Tx` was dropped without a commit or rollback. The
+    /// rollback's own error is not reported: the transaction may have ended after all (a
+    /// commit whose caller went away), and a connection that is truly broken fails the
+    /// next statement with its own error.
+    async fn end_abandoned(&mut self) {
+        if self.open {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
+            self.open = false;
+        }
+    }
 }
 
 /// The database: open it once, share it (cloning is cheap), and do all work in a [`Tx`].
@@ -110,25 +135,21 @@ impl Store {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
-            // 4 MB of page cache per reading connection (seven of them at most; the writer
-            // has 8 MB): the hot pages of the lists and the index fit (a first page of a
+            // 4 MB of page cache per connection (the writer and at most seven readers): the
+            // hot pages of the lists and the index fit (a first page of a
             // million conversations reads a few dozen pages), and the process stays small;
             // the OS page cache holds the rest of the file.
             .pragma("cache_size", "-4000")
             .pragma("temp_store", "memory");
         // SQLite lets one transaction write at a time, so writers queue for one connection
-        // here rather than for the database's lock. That connection also keeps its page
+        // here (in order, and woken at once) rather than for the database's lock, whose
+        // busy handler sleeps between tries. That connection also keeps its page
         // cache: SQLite empties a connection's cache when another connection has written
         // since its last transaction, so a writer that took any pooled connection re-read
         // from the file every page it touched (a sixth of the SQLite threads' time, in a
         // profile of ingestion). Readers keep the other connections.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .test_before_acquire(false)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts.clone().pragma("cache_size", "-8000"))
-            .await?;
+        let conn = sqlx::ConnectOptions::connect(&opts).await?;
+        let write = Arc::new(tokio::sync::Mutex::new(Writer { conn, open: false, closed: false }));
         let read = SqlitePoolOptions::new()
             .max_connections(7)
             .min_connections(1)
@@ -172,7 +193,18 @@ impl Store {
     /// write lock up front instead of failing with SQLITE_BUSY halfway through.
     pub async fn write(&self) -> Result<Tx> {
         let inner = match &self.db {
-            Db::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { write, .. } => {
+                let mut writer = write.clone().lock_owned().await;
+                if writer.closed {
+                    return Err(StoreError::Unsupported("the store is closed"));
+                }
+                writer.end_abandoned().await;
+                // Marked open first: if this future is dropped halfway, the next writer
+                // still ends whatever was begun.
+                writer.open = true;
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut writer.conn).await?;
+                TxInner::SqliteWrite(writer)
+            }
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx { inner, deferred: None, access: self.access.clone(), access_changed: false })
@@ -217,7 +249,10 @@ impl Store {
     pub async fn close(&self) {
         match &self.db {
             Db::Sqlite { read, write } => {
-                write.close().await;
+                // The connection itself closes when the last clone of the store is dropped.
+                let mut writer = write.lock().await;
+                writer.end_abandoned().await;
+                writer.closed = true;
                 read.close().await;
             }
             Db::Postgres(p) => p.close().await,
@@ -231,6 +266,8 @@ impl Store {
 }
 
 enum TxInner {
+    /// A write transaction on SQLite's write connection.
+    SqliteWrite(tokio::sync::OwnedMutexGuard<Writer>),
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
     /// A pooled connection in autocommit mode ([`Store::query`]).
@@ -248,6 +285,7 @@ pub(crate) enum Conn<'a> {
 impl TxInner {
     pub(crate) fn connection(&mut self) -> Conn<'_> {
         match self {
+            TxInner::SqliteWrite(w) => Conn::Sqlite(&mut w.conn),
             TxInner::Sqlite(t) => Conn::Sqlite(t),
             TxInner::SqliteConn(c) => Conn::Sqlite(c),
             TxInner::Postgres(t) => Conn::Postgres(t),
@@ -271,6 +309,10 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.flush_deferred().await?;
         match self.inner {
+            TxInner::SqliteWrite(mut w) => {
+                sqlx::raw_sql("COMMIT").execute(&mut w.conn).await?;
+                w.open = false;
+            }
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
             TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
@@ -290,6 +332,10 @@ impl Tx {
     /// Undoes the transaction's writes.
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
+            TxInner::SqliteWrite(mut w) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut w.conn).await?;
+                w.open = false;
+            }
             TxInner::Sqlite(t) => t.rollback().await?,
             TxInner::Postgres(t) => t.rollback().await?,
             TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
@@ -317,7 +363,7 @@ impl Tx {
 
     fn dialect(&self) -> Dialect {
         match self.inner {
-            TxInner::Sqlite(_) | TxInner::SqliteConn(_) => Dialect::Sqlite,
+            TxInner::SqliteWrite(_) | TxInner::Sqlite(_) | TxInner::SqliteConn(_) => Dialect::Sqlite,
             TxInner::Postgres(_) | TxInner::PostgresConn(_) => Dialect::Postgres,
         }
     }

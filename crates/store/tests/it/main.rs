@@ -359,3 +359,22 @@ async fn inbound_batch_look_ups_seek_their_rows_on_sqlite() {
     }
     assert_eq!(plans.len(), 2);
 }
+
+/// A write transaction dropped without a commit is undone, and the next one starts as if
+/// it had never been (on SQLite every writer shares one connection, so what the dropped
+/// one left open must be ended before the next begins).
+#[tokio::test]
+async fn a_dropped_write_is_undone_and_the_next_write_goes_through() {
+    let db = fresh().await.unwrap();
+    let lost = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&lost).await.unwrap();
+    drop(tx);
+    let kept = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&kept).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.store.read().await.unwrap();
+    assert!(tx.get_workspace(lost.id).await.unwrap().is_none());
+    assert!(tx.get_workspace(kept.id).await.unwrap().is_some());
+}
