@@ -6,6 +6,9 @@
 //! `cargo bench -p chorus --bench core` runs it. Settings, from the environment:
 //! - `CHORUS_BENCH_SCALE`: conversations (one message each) in the data set; default 1,000,000.
 //! - `CHORUS_BENCH_INGEST`: messages posted in each ingest run; default 20,000.
+//! - `CHORUS_BENCH_INGEST_CLIENTS`: clients posting at once, each on its own keep-alive
+//!   connection; default 64. Ingest is bound by the latency of a batch, not by the cores
+//!   (about one core is busy at 64 clients), so more clients make bigger batches.
 //!
 //! The data set is built once, writing the rows `receive_inbound` writes for a new customer
 //! in large transactions, and kept under
