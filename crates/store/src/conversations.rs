@@ -260,7 +260,7 @@ impl Tx {
     }
 
     /// [`Tx::thread_for`] for many contacts of one inbox at once (an inbound batch): each
-    /// contact's conversation, for the contacts that have one.
+    /// contact's conversation, for the contacts that have one. List each contact once.
     pub async fn threads_for(
         &mut self,
         ws: WorkspaceId,

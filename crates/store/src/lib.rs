@@ -89,9 +89,15 @@ impl Writer {
     /// next statement with its own error.
     async fn end_abandoned(&mut self) {
         if self.open {
-            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
-            self.open = false;
+            let _ = self.end("ROLLBACK").await;
         }
+    }
+
+    /// Ends the open transaction with `COMMIT` or `ROLLBACK`.
+    async fn end(&mut self, statement: &'static str) -> Result<()> {
+        sqlx::raw_sql(statement).execute(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
     }
 }
 
@@ -136,9 +142,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
             // 4 MB of page cache per connection (the writer and at most seven readers): the
-            // hot pages of the lists and the index fit (a first page of a
-            // million conversations reads a few dozen pages), and the process stays small;
-            // the OS page cache holds the rest of the file.
+            // hot pages of the lists and the index fit (a first page of a million
+            // conversations reads a few dozen pages), and the process stays small; the OS
+            // page cache holds the rest of the file.
             .pragma("cache_size", "-4000")
             .pragma("temp_store", "memory");
         // SQLite lets one transaction write at a time, so writers queue for one connection
@@ -268,6 +274,7 @@ impl Store {
 enum TxInner {
     /// A write transaction on SQLite's write connection.
     SqliteWrite(tokio::sync::OwnedMutexGuard<Writer>),
+    /// A read transaction on SQLite ([`Store::read`]).
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
     /// A pooled connection in autocommit mode ([`Store::query`]).
@@ -309,10 +316,7 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.flush_deferred().await?;
         match self.inner {
-            TxInner::SqliteWrite(mut w) => {
-                sqlx::raw_sql("COMMIT").execute(&mut w.conn).await?;
-                w.open = false;
-            }
+            TxInner::SqliteWrite(mut w) => w.end("COMMIT").await?,
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
             TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
@@ -332,10 +336,7 @@ impl Tx {
     /// Undoes the transaction's writes.
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
-            TxInner::SqliteWrite(mut w) => {
-                sqlx::raw_sql("ROLLBACK").execute(&mut w.conn).await?;
-                w.open = false;
-            }
+            TxInner::SqliteWrite(mut w) => w.end("ROLLBACK").await?,
             TxInner::Sqlite(t) => t.rollback().await?,
             TxInner::Postgres(t) => t.rollback().await?,
             TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
