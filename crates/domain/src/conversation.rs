@@ -211,15 +211,19 @@ impl Conversation {
 /// The first line-ish of a message, at most 140 characters, whitespace collapsed.
 pub fn preview_of(text: &str) -> String {
     let mut out = String::with_capacity(150);
+    let mut chars = 0;
     for (n, word) in text.split_whitespace().enumerate() {
-        if out.chars().count() + word.chars().count() > 140 {
+        let len = word.chars().count();
+        if chars + len > 140 {
             out.push('…');
             break;
         }
         if n > 0 {
             out.push(' ');
+            chars += 1;
         }
         out.push_str(word);
+        chars += len;
     }
     out
 }

@@ -12,7 +12,7 @@
 
 use crate::{Result, Tx, run, search::Doc};
 use domain::WorkspaceId;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// The most rows one multi-row statement carries (SQLite allows 32,766 bound values).
@@ -26,8 +26,9 @@ pub(crate) struct Deferred {
     /// earlier one in place.
     docs: Vec<Doc>,
     doc_slots: HashMap<Uuid, usize>,
-    /// Their words, for `search_terms`, sorted so the insert walks the index in order.
-    terms: BTreeSet<String>,
+    /// Their words, for `search_terms` (sorted before they are written, so the insert
+    /// walks the index in order).
+    terms: HashSet<String>,
     /// New attachments' metadata, and small files' bytes by workspace and SHA-256.
     pub(crate) attachments: Vec<domain::Attachment>,
     pub(crate) file_contents: BTreeMap<(WorkspaceId, String), Vec<u8>>,
@@ -150,7 +151,8 @@ impl Tx {
         for chunk in deferred.docs.chunks(ROWS_PER_STATEMENT) {
             self.write_docs(chunk).await?;
         }
-        let terms: Vec<String> = deferred.terms.into_iter().collect();
+        let mut terms: Vec<String> = deferred.terms.into_iter().collect();
+        terms.sort_unstable();
         self.write_terms(&terms).await?;
         let files: Vec<_> = deferred.file_contents.into_iter().collect();
         // Bytes dominate these rows: a few per statement keep each one small.

@@ -9,7 +9,7 @@
 //! happen in sequence order.
 
 use crate::rows::{json, parse};
-use crate::{Db, Dialect, Result, Store, StoreError, Tx, run};
+use crate::{Conn, Db, Dialect, Result, Store, StoreError, Tx, run};
 use domain::event::NewEvent;
 use domain::{ConversationId, Event, Millis, UserId, WorkspaceId};
 use sqlx::types::Json;
@@ -81,23 +81,41 @@ impl Tx {
         for chunk in rows.chunks(1_000) {
             let values = crate::deferred::placeholders(self.dialect(), chunk.len(), 6);
             let q = format!(
-                "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) VALUES {values} \
-                 RETURNING seq"
+                "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) VALUES {values}"
             );
-            let seqs: Vec<i64> = run!(self, |c| {
-                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()));
-                for (ws, e) in chunk {
-                    query = query
-                        .bind(ws.0)
-                        .bind(e.kind.as_str())
-                        .bind(e.conversation_id.map(|c| c.0))
-                        .bind(e.user_id.map(|u| u.0))
-                        .bind(Json(&e.data))
-                        .bind(now);
+            macro_rules! bound {
+                ($query:expr) => {{
+                    let mut query = $query;
+                    for (ws, e) in chunk {
+                        query = query
+                            .bind(ws.0)
+                            .bind(e.kind.as_str())
+                            .bind(e.conversation_id.map(|c| c.0))
+                            .bind(e.user_id.map(|u| u.0))
+                            .bind(Json(&e.data))
+                            .bind(now);
+                    }
+                    query
+                }};
+            }
+            if self.holds_rows() {
+                self.write_held_rows().await?;
+            }
+            let seq = match self.inner.connection() {
+                // One writer, and `seq` only grows: the rows took the numbers up to the last
+                // one in order, so the statement's last row id is the highest. Reading the
+                // numbers back row by row would cost a hand-over per row.
+                Conn::Sqlite(c) => {
+                    Some(bound!(sqlx::query(sqlx::AssertSqlSafe(q.as_str()))).execute(c).await?.last_insert_rowid())
                 }
-                query.fetch_all(c).await
-            })?;
-            last = seqs.into_iter().max().or(last);
+                Conn::Postgres(c) => {
+                    let q = format!("{q} RETURNING seq");
+                    let seqs: Vec<i64> =
+                        bound!(sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()))).fetch_all(c).await?;
+                    seqs.into_iter().max()
+                }
+            };
+            last = seq.or(last);
         }
         Ok(last)
     }

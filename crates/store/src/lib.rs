@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod blobs;
+mod checkpoint;
 mod contacts;
 mod conversations;
 mod counters;
@@ -31,6 +32,7 @@ mod widget;
 mod workspaces;
 
 pub use blobs::{Blobs, hex};
+pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use events::{EventListener, Signal};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE};
@@ -80,6 +82,8 @@ struct Writer {
     open: bool,
     /// [`Store::close`] was called: no more writes.
     closed: bool,
+    /// Checkpoints the WAL beside the writer (the write connection never does).
+    checkpoints: Arc<checkpoint::Checkpoints>,
 }
 
 impl Writer {
@@ -97,6 +101,9 @@ impl Writer {
     async fn end(&mut self, statement: &'static str) -> Result<()> {
         sqlx::raw_sql(statement).execute(&mut self.conn).await?;
         self.open = false;
+        if statement == "COMMIT" {
+            self.checkpoints.committed().await;
+        }
         Ok(())
     }
 }
@@ -154,8 +161,13 @@ impl Store {
         // since its last transaction, so a writer that took any pooled connection re-read
         // from the file every page it touched (a sixth of the SQLite threads' time, in a
         // profile of ingestion). Readers keep the other connections.
-        let conn = sqlx::ConnectOptions::connect(&opts).await?;
-        let write = Arc::new(tokio::sync::Mutex::new(Writer { conn, open: false, closed: false }));
+        // The write connection leaves checkpoints to a connection of their own (see
+        // `checkpoint`).
+        let wopts =
+            opts.clone().pragma("wal_autocheckpoint", "0").pragma("cache_size", "-32000").statement_cache_capacity(512);
+        let conn = sqlx::ConnectOptions::connect(&wopts).await?;
+        let checkpoints = checkpoint::Checkpoints::start(sqlx::ConnectOptions::connect(&opts).await?);
+        let write = Arc::new(tokio::sync::Mutex::new(Writer { conn, open: false, closed: false, checkpoints }));
         let read = SqlitePoolOptions::new()
             .max_connections(7)
             .min_connections(1)
@@ -205,6 +217,11 @@ impl Store {
                     return Err(StoreError::Unsupported("the store is closed"));
                 }
                 writer.end_abandoned().await;
+                if writer.checkpoints.due_for_restart()
+                    && let Err(e) = writer.checkpoints.run().await
+                {
+                    tracing::warn!(error = %e, "a checkpoint before a write failed; the write goes on");
+                }
                 // Marked open first: if this future is dropped halfway, the next writer
                 // still ends whatever was begun.
                 writer.open = true;

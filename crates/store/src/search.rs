@@ -90,6 +90,10 @@ pub(crate) fn index_terms(body: &str) -> Vec<String> {
 /// case, with combining marks dropped after canonical decomposition ("Café" → "cafe").
 fn fold(word: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
+    // Most words are ASCII, which decomposes to itself and has no marks to drop.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
@@ -138,7 +142,10 @@ impl Tx {
         conversation: Option<ConversationId>,
         body: &str,
     ) -> Result<()> {
-        let body: String = body.chars().filter(|c| *c != START && *c != STOP).collect();
+        let body: String = match body.contains([START, STOP]) {
+            true => body.chars().filter(|c| *c != START && *c != STOP).collect(),
+            false => body.to_string(),
+        };
         let conv = conversation.map(|c| c.0);
         match self.dialect() {
             Dialect::Sqlite => {

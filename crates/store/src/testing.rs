@@ -69,3 +69,28 @@ pub async fn inbound_lookup_plans(store: &Store) -> Result<Option<Vec<(&'static 
     }
     Ok(Some(plans))
 }
+
+/// WAL frames after which a SQLite writer waits for the WAL to start again (see the
+/// `checkpoint` module).
+pub const WAL_RESTART_FRAMES: i64 = crate::checkpoint::RESTART_FRAMES;
+
+/// Commits one write transaction that adds `bytes` of random data to a table of its own,
+/// through the store's write path: for tests of how the WAL grows. SQLite only (`false` on
+/// PostgreSQL, where nothing is written).
+pub async fn write_filler(store: &Store, bytes: usize) -> Result<bool> {
+    if store.dialect() == crate::Dialect::Postgres {
+        return Ok(false);
+    }
+    let mut tx = store.write().await?;
+    crate::run!(tx, |c| sqlx::query("CREATE TABLE IF NOT EXISTS test_filler (data BLOB NOT NULL)")
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    crate::run!(tx, |c| sqlx::query("INSERT INTO test_filler (data) VALUES (randomblob($1))")
+        .bind(bytes as i64)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(true)
+}

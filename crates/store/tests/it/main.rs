@@ -378,3 +378,25 @@ async fn a_dropped_write_is_undone_and_the_next_write_goes_through() {
     assert!(tx.get_workspace(lost.id).await.unwrap().is_none());
     assert!(tx.get_workspace(kept.id).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn the_wal_is_checkpointed_beside_the_writer_and_starts_again() {
+    let db = fresh().await.unwrap();
+    // Five times the WAL's restart size, in transactions of 64 pages.
+    const CHUNK: usize = 64 * 4096;
+    let total = 5 * store::testing::WAL_RESTART_FRAMES as usize * 4096;
+    for _ in 0..total / CHUNK {
+        if !store::testing::write_filler(&db.store, CHUNK).await.unwrap() {
+            return; // PostgreSQL has no WAL file of ours to watch.
+        }
+    }
+    let file = std::path::PathBuf::from(db.store.url());
+    let wal = std::fs::metadata(format!("{}-wal", file.display())).unwrap().len() as usize;
+    let main = std::fs::metadata(&file).unwrap().len() as usize;
+    // The write connection never checkpoints: what reached the database file was copied by
+    // the background checkpoints, and the WAL started again instead of holding it all.
+    assert!(main >= total * 9 / 10, "the database file holds {main} bytes of the {total} written");
+    let frame = 4096 + 24;
+    let bound = 2 * store::testing::WAL_RESTART_FRAMES as usize * frame;
+    assert!(wal <= bound, "the WAL grew to {wal} bytes (at most {bound} expected)");
+}

@@ -239,7 +239,13 @@ async fn places(hub: Weak<HubInner>, app: App) {
         }
         tokio::time::sleep(QUEUE_DEBOUNCE).await;
         let Some(inner) = hub.upgrade() else { return };
-        let dirty: Vec<WorkspaceId> = inner.dirty.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+        let mut dirty: Vec<WorkspaceId> = inner.dirty.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+        // A workspace none of whose visitors is connected here has nobody to tell: its
+        // queue is not read (a connection reads its own place when it opens).
+        {
+            let routes = inner.routes.lock().unwrap_or_else(|p| p.into_inner());
+            dirty.retain(|ws| routes.by_conversation.values().flatten().any(|m| m.workspace == *ws));
+        }
         drop(inner);
         for ws in dirty {
             let places = match app.queue_places(ws).await {
