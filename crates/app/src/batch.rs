@@ -10,7 +10,8 @@
 
 use crate::inbound::{BatchCache, Inbound, InboundOutcome};
 use crate::{App, Error, Result};
-use domain::WorkspaceId;
+use domain::event::NewEvent;
+use domain::{Event, WorkspaceId};
 use std::sync::Weak;
 use tokio::sync::{mpsc, oneshot};
 
@@ -79,11 +80,11 @@ async fn run(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Reque
     let outcome = match receive_all(app, &requests).await {
         Ok(outcome) => outcome,
         // A lone message's failure is its own: no need to try it again.
-        Err(e) if requests.len() == 1 => Batch { outcomes: vec![Err(e)], last_seq: None },
+        Err(e) if requests.len() == 1 => Batch { outcomes: vec![Err(e)], last_seq: None, events: Vec::new() },
         Err(_) => return run_one_by_one(app, requests).await,
     };
     if let Some(seq) = outcome.last_seq {
-        app.published(seq).await;
+        app.published_events(seq, outcome.events).await;
     }
     for (r, result) in requests.into_iter().zip(outcome.outcomes) {
         let _ = r.reply.send(result);
@@ -95,6 +96,8 @@ async fn run(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Reque
 struct Batch {
     outcomes: Vec<Result<InboundOutcome>>,
     last_seq: Option<i64>,
+    /// The events logged, with the sequence numbers they took.
+    events: Vec<Event>,
 }
 
 /// Receives every request in one transaction with deferred writes and commits, or fails as
@@ -115,7 +118,27 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     let groups: Vec<_> = events.iter().map(|(ws, e)| (*ws, e.as_slice())).collect();
     let last_seq = tx.append_event_groups(&groups, now).await?;
     tx.commit().await?;
-    Ok(Batch { outcomes, last_seq })
+    Ok(Batch { outcomes, last_seq, events: logged(events, last_seq, now) })
+}
+
+/// The events of a batch as the log holds them: appended in one transaction by the only
+/// writer, they took consecutive sequence numbers ending at `last_seq`.
+fn logged(groups: Vec<(WorkspaceId, Vec<NewEvent>)>, last_seq: Option<i64>, now: domain::Millis) -> Vec<Event> {
+    let Some(last) = last_seq else { return Vec::new() };
+    let count = groups.iter().map(|(_, e)| e.len() as i64).sum::<i64>();
+    let seqs = last - count + 1..=last;
+    let events = groups.into_iter().flat_map(|(ws, events)| events.into_iter().map(move |e| (ws, e)));
+    seqs.zip(events)
+        .map(|(seq, (workspace_id, e))| Event {
+            seq,
+            workspace_id,
+            kind: e.kind,
+            conversation_id: e.conversation_id,
+            user_id: e.user_id,
+            data: e.data,
+            created_at: now,
+        })
+        .collect()
 }
 
 /// Receives every request in one transaction, each inside its own savepoint. On a failure

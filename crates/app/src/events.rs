@@ -30,6 +30,9 @@ struct BusInner {
     node: uuid::Uuid,
     wake: Notify,
     relayed: AtomicI64,
+    /// Held while events are sent and `relayed` moves, so the relay and the inbound
+    /// writer's direct deliveries never send an event twice or out of order.
+    sending: std::sync::Mutex<()>,
     store: Store,
 }
 
@@ -43,6 +46,7 @@ impl EventBus {
             node: uuid::Uuid::now_v7(),
             wake: Notify::new(),
             relayed: AtomicI64::new(-1),
+            sending: std::sync::Mutex::new(()),
             store,
         };
         EventBus { inner: Arc::new(inner) }
@@ -76,6 +80,29 @@ impl EventBus {
 
     pub(crate) fn wake(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Sends events this node has just committed, as the relay would after reading them
+    /// back from the log, when they directly follow the last event relayed; the caller
+    /// knows them already, and a read of the log would only add to their latency. Returns
+    /// false when they do not follow on (an earlier commit's events are still unread, or
+    /// the relay has not started): the relay must read the log.
+    pub(crate) fn deliver(&self, events: Vec<Event>) -> bool {
+        let inner = &self.inner;
+        let _sending = inner.sending.lock().unwrap_or_else(|p| p.into_inner());
+        for e in events {
+            let relayed = inner.relayed.load(Ordering::Acquire);
+            if e.seq <= relayed {
+                continue;
+            }
+            if relayed < 0 || e.seq != relayed + 1 {
+                return false;
+            }
+            let seq = e.seq;
+            let _ = inner.sender.send(Arc::new(e));
+            inner.relayed.store(seq, Ordering::Release);
+        }
+        true
     }
 
     /// Starts the relay on the current tokio runtime; it stops when the bus is dropped.
@@ -142,7 +169,12 @@ async fn catch_up(bus: &BusInner) -> Result<()> {
             tx.events_after(None, after, BATCH).await?
         };
         let n = events.len();
+        let _sending = bus.sending.lock().unwrap_or_else(|p| p.into_inner());
         for e in events {
+            // A direct delivery may have sent it while it was read.
+            if e.seq <= bus.relayed.load(Ordering::Acquire) {
+                continue;
+            }
             let seq = e.seq;
             let _ = bus.sender.send(Arc::new(e));
             bus.relayed.store(seq, Ordering::Release);
@@ -197,7 +229,16 @@ impl App {
     /// After a commit that logged events up to `seq`: wake this node's relay and tell the
     /// other nodes.
     pub(crate) async fn published(&self, seq: i64) {
-        self.bus().wake();
+        self.published_events(seq, Vec::new()).await;
+    }
+
+    /// [`App::published`] for a commit whose logged events are all in `events`, in order:
+    /// they go to this node's subscribers at once when they follow the last event relayed
+    /// (see [`EventBus::deliver`]); otherwise the relay reads them from the log.
+    pub(crate) async fn published_events(&self, seq: i64, events: Vec<Event>) {
+        if events.last().is_none_or(|e| e.seq != seq) || !self.bus().deliver(events) {
+            self.bus().wake();
+        }
         if let Err(e) = self.store_().notify_events(seq).await {
             // Other nodes still catch up on their next poll of the log.
             tracing::warn!(error = %e, seq, "could not notify other nodes of new events");
