@@ -4,16 +4,20 @@ use super::ctx;
 use domain::EventKind;
 use std::time::Duration;
 
-#[tokio::test]
-async fn changes_are_logged_and_relayed_in_order() {
-    let t = ctx().await;
-    // Let the relay start from the current end of the log.
+/// Waits until the relay has started from the current end of the log.
+async fn relay_started(t: &super::Ctx) {
     for _ in 0..100 {
         if t.app.bus().relayed() >= 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test]
+async fn changes_are_logged_and_relayed_in_order() {
+    let t = ctx().await;
+    relay_started(&t).await;
     let mut rx = t.app.bus().subscribe();
     let conv = t.receive("ana@example.com", None, "Hi").await.conversation;
     t.app.reply(&t.owner, conv.id, app::ReplyInput { text: "Hello!".into(), ..Default::default() }).await.unwrap();
@@ -46,12 +50,7 @@ async fn changes_are_logged_and_relayed_in_order() {
 #[tokio::test]
 async fn live_events_of_inbound_batches_and_other_changes_arrive_once_each_as_logged() {
     let t = ctx().await;
-    for _ in 0..100 {
-        if t.app.bus().relayed() >= 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    relay_started(&t).await;
     let start = t.app.bus().relayed();
     let mut rx = t.app.bus().subscribe();
     let ws = t.owner.workspace_id;
