@@ -35,19 +35,12 @@ impl ContactRow {
     }
 }
 
-/// [`Tx::contacts_by_identities`]'s statement for `kinds` identity kinds and `values`
-/// values: `$1` the workspace, then the kinds, then the values. `kind IN (…) AND value IN
-/// (…)` walks the primary key once per pair of the two lists (one kind, usually); pairs
-/// nobody asked for are dropped after the read. A row value `(kind, value) IN (VALUES …)`
-/// is not matched against the key: SQLite read every identity of the workspace for it.
-pub(crate) fn identities_sql(kinds: usize, values: usize) -> String {
-    let kind_marks: Vec<String> = (0..kinds).map(|i| format!("${}", i + 2)).collect();
-    let value_marks: Vec<String> = (0..values).map(|i| format!("${}", i + 2 + kinds)).collect();
+/// [`Tx::contacts_by_identities`]'s statement: `$1` the workspace, `$2` the identities as
+/// a list of `[kind, value]` pairs (see `lists`). Each pair is a seek of the identity key.
+pub(crate) fn identities_sql(dialect: crate::Dialect) -> String {
     format!(
-        "SELECT kind, value, contact_id FROM contact_identities \
-         WHERE workspace_id = $1 AND kind IN ({}) AND value IN ({})",
-        kind_marks.join(", "),
-        value_marks.join(", ")
+        "SELECT kind, value, contact_id FROM contact_identities WHERE workspace_id = $1 AND (kind, value) IN ({})",
+        crate::lists::pairs(dialect, 2)
     )
 }
 
@@ -109,32 +102,23 @@ impl Tx {
         ws: WorkspaceId,
         identities: &[Identity],
     ) -> Result<Vec<(Identity, Contact)>> {
-        let mut owners: Vec<(Identity, ContactId)> = Vec::new();
-        for chunk in identities.chunks(400) {
-            let mut kinds: Vec<&str> = chunk.iter().map(|i| i.kind.as_str()).collect();
-            kinds.sort_unstable();
-            kinds.dedup();
-            let q = identities_sql(kinds.len(), chunk.len());
-            let rows: Vec<(String, String, Uuid)> = run!(self, |c| {
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
-                for kind in &kinds {
-                    query = query.bind(*kind);
-                }
-                for i in chunk {
-                    query = query.bind(i.value.as_str());
-                }
-                query.fetch_all(c).await
-            })?;
-            let found = collect(rows, |(k, v, id)| Ok((Identity { kind: parse(&k)?, value: v }, ContactId(id))))?;
-            owners.extend(found.into_iter().filter(|(identity, _)| chunk.contains(identity)));
+        if identities.is_empty() {
+            return Ok(Vec::new());
         }
+        let q = identities_sql(self.dialect());
+        let list: Vec<[&str; 2]> = identities.iter().map(|i| [i.kind.as_str(), i.value.as_str()]).collect();
+        let list = crate::lists::json(&list);
+        let rows: Vec<(String, String, Uuid)> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(list.as_str())
+            .fetch_all(c)
+            .await)?;
+        let owners = collect(rows, |(k, v, id)| Ok((Identity { kind: parse(&k)?, value: v }, ContactId(id))))?;
         let mut ids: Vec<ContactId> = owners.iter().map(|(_, id)| *id).collect();
         ids.sort_unstable_by_key(|id| id.0);
         ids.dedup();
-        let mut contacts = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(400) {
-            contacts.extend(self.contacts_by_ids(ws, chunk).await?.into_iter().map(|c| (c.id, c)));
-        }
+        let contacts: std::collections::HashMap<ContactId, Contact> =
+            self.contacts_by_ids(ws, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
         let mut found = Vec::with_capacity(owners.len());
         for (identity, id) in owners {
             let contact = match contacts.get(&id) {
@@ -309,26 +293,23 @@ impl Tx {
         if ids.is_empty() {
             return Ok(out);
         }
-        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
-        let q = format!("{COLS} WHERE workspace_id = $1 AND id IN ({})", marks.join(", "));
-        let rows: Vec<ContactRow> = run!(self, |c| {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
-            for id in ids {
-                query = query.bind(id.0);
-            }
-            query.fetch_all(c).await
-        })?;
+        let list = crate::lists::ids(self.dialect(), 2);
+        let ids_json = crate::lists::ids_json(ids.iter().map(|id| id.0));
+        let q = format!("{COLS} WHERE workspace_id = $1 AND id IN ({list})");
+        let rows: Vec<ContactRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(ids_json.as_str())
+            .fetch_all(c)
+            .await)?;
         let q = format!(
-            "SELECT contact_id, kind, value FROM contact_identities WHERE workspace_id = $1 AND contact_id IN ({}) ORDER BY created_at, kind, value",
-            marks.join(", ")
+            "SELECT contact_id, kind, value FROM contact_identities WHERE workspace_id = $1 AND contact_id IN ({list}) \
+             ORDER BY created_at, kind, value"
         );
-        let identities: Vec<(Uuid, String, String)> = run!(self, |c| {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
-            for id in ids {
-                query = query.bind(id.0);
-            }
-            query.fetch_all(c).await
-        })?;
+        let identities: Vec<(Uuid, String, String)> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(ids_json.as_str())
+            .fetch_all(c)
+            .await)?;
         for row in rows {
             if row.merged_into.is_some() {
                 // Rare: a list built before a merge. Resolve it one by one.

@@ -19,6 +19,7 @@ mod held;
 mod inboxes;
 mod jobs;
 mod labels;
+mod lists;
 mod messages;
 mod migrate;
 mod notifications;

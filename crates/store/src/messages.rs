@@ -140,23 +140,21 @@ impl Tx {
         inbox: InboxId,
         provider_ids: &[&str],
     ) -> Result<Vec<String>> {
-        let mut taken = Vec::new();
-        for chunk in provider_ids.chunks(800) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-            let q = format!(
-                "SELECT provider_message_id FROM messages WHERE workspace_id = $1 AND inbox_id = $2 \
-                 AND provider_message_id IN ({})",
-                list.join(", ")
-            );
-            let rows: Vec<String> = run!(self, |c| {
-                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).bind(inbox.0);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                query.fetch_all(c).await
-            })?;
-            taken.extend(rows);
+        if provider_ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let q = format!(
+            "SELECT provider_message_id FROM messages WHERE workspace_id = $1 AND inbox_id = $2 \
+             AND provider_message_id IN ({})",
+            crate::lists::texts(self.dialect(), 3)
+        );
+        let list = crate::lists::json(provider_ids);
+        let taken: Vec<String> = run!(self, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(inbox.0)
+            .bind(list.as_str())
+            .fetch_all(c)
+            .await)?;
         Ok(taken)
     }
 

@@ -53,8 +53,8 @@ pub async fn fresh_postgres(admin_url: &str) -> Result<String> {
 pub async fn inbound_lookup_plans(store: &Store) -> Result<Option<Vec<(&'static str, String)>>> {
     // Each with how many parameters it takes; they are bound as NULL, which plans alike.
     let statements = [
-        ("threads_for", crate::conversations::threads_sql(3), 6),
-        ("contacts_by_identities", crate::contacts::identities_sql(2, 3), 6),
+        ("threads_for", crate::conversations::threads_sql(crate::Dialect::Sqlite), 4),
+        ("contacts_by_identities", crate::contacts::identities_sql(crate::Dialect::Sqlite), 2),
     ];
     let crate::Db::Sqlite { read, .. } = &store.db else { return Ok(None) };
     let mut plans = Vec::new();
