@@ -32,6 +32,7 @@ mod widget;
 pub use admin::{InboxInput, InboxPatch, MemberInput};
 pub use attachments::{Content, INLINE_MAX, NewFile};
 pub use auth::{Login, NewToken, TokenInfo};
+pub use batch::WriterProfile;
 pub use contacts::{ContactInput, ContactPatch};
 pub use conversations::{ConversationList, ConversationQuery, ReplyInput};
 pub use error::{Error, Result};
@@ -146,6 +147,8 @@ struct Inner {
     config: AppConfig,
     job_wake: tokio::sync::Notify,
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
+    /// Where the inbound writer's time went (see [`App::writer_profile`]).
+    writer_timings: batch::Timings,
     /// When this node last ran the routing pass.
     routing_ran_at: std::sync::atomic::AtomicI64,
     /// The widget assistant takes one turn at a time per conversation on this node (two
@@ -174,6 +177,7 @@ impl App {
                 config,
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
+                writer_timings: Default::default(),
                 tokens: Default::default(),
                 sessions: Default::default(),
                 members: Default::default(),
@@ -187,6 +191,11 @@ impl App {
     /// The store, for the binary's maintenance commands (migrate, backup).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Where the inbound writer's time went since the app started.
+    pub fn writer_profile(&self) -> WriterProfile {
+        self.inner.writer_timings.profile()
     }
 
     /// The live event bus.

@@ -137,6 +137,34 @@ async fn a_failing_message_among_many_concurrent_ones_fails_alone() {
 /// Concurrent messages are committed in batches whose counters, index documents and events
 /// are written together at the commit: each must still be counted, findable and logged once,
 /// in order, including a returning customer's second message inside the same batch.
+/// The inbound writer accounts for every message it commits in a batch, and its phases
+/// add up to no more than the time they took (SQLite; PostgreSQL has no batch writer).
+#[tokio::test]
+async fn the_writer_profile_accounts_for_every_batched_message() {
+    let t = ctx().await;
+    let ws = t.owner.workspace_id;
+    let before = t.app.writer_profile();
+    let inputs: Vec<app::Inbound> =
+        (0..20).map(|i| t.inbound(&format!("p{i}@example.com"), Some(&format!("p{i}")), "hello")).collect();
+    let started = std::time::Instant::now();
+    for r in futures_util::future::join_all(inputs.into_iter().map(|input| t.app.receive_inbound(ws, input))).await {
+        r.unwrap();
+    }
+    let elapsed = started.elapsed().as_micros() as u64;
+    let after = t.app.writer_profile();
+    if t.app.store().dialect() == store::Dialect::Postgres {
+        assert_eq!(after, app::WriterProfile::default(), "no batch writer on PostgreSQL");
+        return;
+    }
+    assert_eq!(after.messages - before.messages, 20);
+    let batches = after.batches - before.batches;
+    assert!((1..=20).contains(&batches), "{batches} batches for 20 messages");
+    let spent = [after.begin_us, after.look_up_us, after.receive_us, after.write_us, after.commit_us];
+    let spent_before = [before.begin_us, before.look_up_us, before.receive_us, before.write_us, before.commit_us];
+    let spent: u64 = spent.iter().zip(spent_before).map(|(a, b)| a - b).sum();
+    assert!(spent > 0 && spent <= elapsed, "{spent} µs in phases, {elapsed} µs in all");
+}
+
 #[tokio::test]
 async fn batched_messages_are_counted_indexed_and_logged_once() {
     let t = ctx().await;

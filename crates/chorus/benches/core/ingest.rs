@@ -1,7 +1,7 @@
 //! Ingest through the API channel's HTTP endpoint (`POST /api/v1/inboxes/{id}/messages`)
 //! into a fresh database, with many keep-alive clients, once with durable commits and once
 //! with `Durability::Normal` for comparison; plus the disk's own sync latency, the floor
-//! under every durable commit. Each run uses its own temporary database, never the data set.
+//! under every durable commit, and where the inbound writer spent its time per message. Each run uses its own temporary database, never the data set.
 
 use crate::desk::{http_client, new_desk, open_total, serve_in_process};
 use crate::figures::{Latency, Row, group, ms};
@@ -50,6 +50,19 @@ pub async fn report(root: &Path, count: usize, rows: &mut Vec<Row>) -> Result<()
             group(r.messages - r.threaded),
             group(r.threaded)
         );
+        let p = r.profile;
+        let per = |us: u64| us as f64 / p.messages.max(1) as f64;
+        println!(
+            "{:>15}  writer, µs per message: begin {:.0}, look-ups {:.0}, receive {:.0}, write {:.0}, commit {:.0}; \
+             {:.1} messages per batch",
+            "",
+            per(p.begin_us),
+            per(p.look_up_us),
+            per(p.receive_us),
+            per(p.write_us),
+            per(p.commit_us),
+            p.messages as f64 / p.batches.max(1) as f64
+        );
         let (target, met) = match durability {
             Durability::Full => ("≥ 5,000 msg/s", Some(r.per_sec() >= INGEST_TARGET_PER_SEC)),
             Durability::Normal => ("(comparison)", None),
@@ -62,6 +75,8 @@ pub async fn report(root: &Path, count: usize, rows: &mut Vec<Row>) -> Result<()
 /// One timed ingest run.
 struct IngestRun {
     messages: usize,
+    /// Where the inbound writer's time went.
+    profile: app::WriterProfile,
     threaded: usize,
     elapsed: Duration,
     latency: Latency,
@@ -135,10 +150,11 @@ async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<Ing
     }
     let elapsed = started.elapsed();
     server.task.abort();
+    let profile = desk.app.writer_profile();
     let conversations = open_total(&desk).await? as usize;
     desk.app.store().close().await;
     let threaded = count.saturating_sub(conversations);
-    Ok(IngestRun { messages: count, threaded, elapsed, latency: Latency::of(latencies) })
+    Ok(IngestRun { messages: count, profile, threaded, elapsed, latency: Latency::of(latencies) })
 }
 
 /// How long a small durable write takes on the disk holding the databases: the floor under
