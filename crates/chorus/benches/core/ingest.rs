@@ -1,7 +1,8 @@
 //! Ingest through the API channel's HTTP endpoint (`POST /api/v1/inboxes/{id}/messages`)
 //! into a fresh database, with many keep-alive clients, once with durable commits and once
 //! with `Durability::Normal` for comparison; plus the disk's own sync latency, the floor
-//! under every durable commit, and where the inbound writer spent its time per message. Each run uses its own temporary database, never the data set.
+//! under every durable commit, and where the inbound writer spent its time per message.
+//! Each run uses its own temporary database, never the data set.
 
 use crate::desk::{http_client, new_desk, open_total, serve_in_process};
 use crate::figures::{Latency, Row, group, ms};
