@@ -13,7 +13,6 @@ use crate::{App, Error, Result};
 use domain::event::NewEvent;
 use domain::{Event, WorkspaceId};
 use std::sync::Weak;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
@@ -125,23 +124,16 @@ pub struct WriterProfile {
     pub commit_us: u64,
 }
 
-/// [`WriterProfile`]'s running sums.
-#[derive(Default)]
-pub(crate) struct Timings([AtomicU64; 7]);
-
-impl Timings {
-    fn add(&self, messages: usize, phases: [u64; 5]) {
-        self.0[0].fetch_add(1, Ordering::Relaxed);
-        self.0[1].fetch_add(messages as u64, Ordering::Relaxed);
-        for (sum, us) in self.0[2..].iter().zip(phases) {
-            sum.fetch_add(us, Ordering::Relaxed);
-        }
-    }
-
-    pub(crate) fn profile(&self) -> WriterProfile {
-        let [batches, messages, begin_us, look_up_us, receive_us, write_us, commit_us] =
-            std::array::from_fn(|i| self.0[i].load(Ordering::Relaxed));
-        WriterProfile { batches, messages, begin_us, look_up_us, receive_us, write_us, commit_us }
+impl WriterProfile {
+    /// Adds a batch of `messages` and the microseconds of its phases, in field order.
+    fn add(&mut self, messages: usize, [begin, look_up, receive, write, commit]: [u64; 5]) {
+        self.batches += 1;
+        self.messages += messages as u64;
+        self.begin_us += begin;
+        self.look_up_us += look_up;
+        self.receive_us += receive;
+        self.write_us += write;
+        self.commit_us += commit;
     }
 }
 
@@ -177,7 +169,8 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     tx.flush_deferred().await?;
     let write = lap(&mut mark);
     tx.commit().await?;
-    app.inner.writer_timings.add(requests.len(), [begin, look_up, receive, write, lap(&mut mark)]);
+    let phases = [begin, look_up, receive, write, lap(&mut mark)];
+    app.inner.writer_profile.lock().unwrap_or_else(|p| p.into_inner()).add(requests.len(), phases);
     Ok(Batch { outcomes, last_seq, events: logged(events, last_seq, now) })
 }
 

@@ -148,7 +148,7 @@ struct Inner {
     job_wake: tokio::sync::Notify,
     ingest: std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Request>>,
     /// Where the inbound writer's time went (see [`App::writer_profile`]).
-    writer_timings: batch::Timings,
+    writer_profile: std::sync::Mutex<WriterProfile>,
     /// When this node last ran the routing pass.
     routing_ran_at: std::sync::atomic::AtomicI64,
     /// The widget assistant takes one turn at a time per conversation on this node (two
@@ -177,7 +177,7 @@ impl App {
                 config,
                 job_wake: tokio::sync::Notify::new(),
                 ingest: std::sync::OnceLock::new(),
-                writer_timings: Default::default(),
+                writer_profile: Default::default(),
                 tokens: Default::default(),
                 sessions: Default::default(),
                 members: Default::default(),
@@ -195,7 +195,7 @@ impl App {
 
     /// Where the inbound writer's time went since the app started.
     pub fn writer_profile(&self) -> WriterProfile {
-        self.inner.writer_timings.profile()
+        *self.inner.writer_profile.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The live event bus.

@@ -107,7 +107,7 @@ impl Tx {
         }
         let q = identities_sql(self.dialect());
         let list: Vec<[&str; 2]> = identities.iter().map(|i| [i.kind.as_str(), i.value.as_str()]).collect();
-        let list = crate::lists::json(&list);
+        let list = crate::lists::json(&list)?;
         let rows: Vec<(String, String, Uuid)> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
             .bind(list.as_str())
@@ -294,7 +294,7 @@ impl Tx {
             return Ok(out);
         }
         let list = crate::lists::ids(self.dialect(), 2);
-        let ids_json = crate::lists::ids_json(ids.iter().map(|id| id.0));
+        let ids_json = crate::lists::ids_json(ids.iter().map(|id| id.0))?;
         let q = format!("{COLS} WHERE workspace_id = $1 AND id IN ({list})");
         let rows: Vec<ContactRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)

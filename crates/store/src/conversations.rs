@@ -280,7 +280,7 @@ impl Tx {
             return Ok(Vec::new());
         }
         let q = threads_sql(self.dialect());
-        let list = crate::lists::ids_json(contacts.iter().map(|c| c.0));
+        let list = crate::lists::ids_json(contacts.iter().map(|c| c.0))?;
         let rows: Vec<ConversationRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
             .bind(inbox.0)

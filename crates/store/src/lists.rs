@@ -6,7 +6,7 @@
 //! is prepared once and binds one value. SQLite reads the array with `json_each`,
 //! PostgreSQL with `json_array_elements`.
 
-use crate::Dialect;
+use crate::{Dialect, Result, StoreError};
 use uuid::Uuid;
 
 /// A subquery of the strings in the JSON array bound at `$n`.
@@ -34,15 +34,15 @@ pub(crate) fn pairs(dialect: Dialect, n: usize) -> String {
     }
 }
 
-/// The JSON array of `items`, for [`texts`] (or of pairs, for [`pairs`]).
-pub(crate) fn json<T: serde::Serialize + ?Sized>(items: &T) -> String {
-    // Serialising strings and arrays of them cannot fail.
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
+/// The JSON array of `items`, for [`texts`] (or of pairs, for [`pairs`]). Strings and
+/// arrays of them always serialise; the error is reported rather than a wrong list bound.
+pub(crate) fn json<T: serde::Serialize + ?Sized>(items: &T) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Corrupt(format!("a list of keys as JSON: {e}")))
 }
 
 /// The JSON array of `ids` as 32 hex digits each: what SQLite's `unhex` turns back into the
 /// stored 16 bytes, and one of the forms PostgreSQL reads as a `uuid`.
-pub(crate) fn ids_json(ids: impl IntoIterator<Item = Uuid>) -> String {
+pub(crate) fn ids_json(ids: impl IntoIterator<Item = Uuid>) -> Result<String> {
     let hex: Vec<String> = ids.into_iter().map(|id| id.simple().to_string()).collect();
     json(&hex)
 }
@@ -54,12 +54,12 @@ mod tests {
     #[test]
     fn ids_are_written_as_bare_hex() {
         let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
-        assert_eq!(ids_json([id]), r#"["0123456789abcdef0123456789abcdef"]"#);
+        assert_eq!(ids_json([id]).unwrap(), r#"["0123456789abcdef0123456789abcdef"]"#);
     }
 
     #[test]
     fn strings_are_escaped() {
-        assert_eq!(json(&["a\"b", "c"]), r#"["a\"b","c"]"#);
-        assert_eq!(json(&[["email", "x@y"]]), r#"[["email","x@y"]]"#);
+        assert_eq!(json(&["a\"b", "c"]).unwrap(), r#"["a\"b","c"]"#);
+        assert_eq!(json(&[["email", "x@y"]]).unwrap(), r#"[["email","x@y"]]"#);
     }
 }

@@ -148,7 +148,7 @@ impl Tx {
              AND provider_message_id IN ({})",
             crate::lists::texts(self.dialect(), 3)
         );
-        let list = crate::lists::json(provider_ids);
+        let list = crate::lists::json(provider_ids)?;
         let taken: Vec<String> = run!(self, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
             .bind(inbox.0)
