@@ -75,17 +75,18 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 3);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 3);
         let q = format!(
-            "INSERT INTO file_contents (workspace_id, sha256, bytes) VALUES {values} \
-             ON CONFLICT (workspace_id, sha256) DO NOTHING"
+            "INSERT INTO file_contents (workspace_id, sha256, bytes) {} \
+             ON CONFLICT (workspace_id, sha256) DO NOTHING",
+            values.sql
         );
         run!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
             for ((ws, sha), bytes) in rows {
                 query = query.bind(ws.0).bind(sha.as_str()).bind(bytes.as_slice());
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }

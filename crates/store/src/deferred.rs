@@ -15,8 +15,9 @@ use domain::WorkspaceId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
-/// The most rows one multi-row statement carries (SQLite allows 32,766 bound values).
-const ROWS_PER_STATEMENT: usize = 400;
+/// The most rows one multi-row statement carries, a power of two so that a full one needs
+/// no padding (see `values`); SQLite allows 32,766 bound values.
+const ROWS_PER_STATEMENT: usize = 256;
 
 /// What a transaction has put off.
 #[derive(Default)]
@@ -167,26 +168,28 @@ impl Tx {
     }
 
     async fn write_counters(&mut self, rows: &[((WorkspaceId, String), i64)]) -> Result<()> {
-        let values = placeholders(self.dialect(), rows.len(), 3);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 3);
         let q = format!(
-            "INSERT INTO counters (workspace_id, key, value) VALUES {values} \
-             ON CONFLICT (workspace_id, key) DO UPDATE SET value = counters.value + excluded.value"
+            "INSERT INTO counters (workspace_id, key, value) {} \
+             ON CONFLICT (workspace_id, key) DO UPDATE SET value = counters.value + excluded.value",
+            values.sql
         );
         run!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
             for ((ws, key), delta) in rows {
                 query = query.bind(ws.0).bind(key.as_str()).bind(*delta);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }
 
     async fn write_docs(&mut self, docs: &[Doc]) -> Result<()> {
-        let values = placeholders(self.dialect(), docs.len(), 6);
+        let values = crate::values::Values::new(self.dialect(), docs.len(), 6);
         let q = format!(
-            "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) VALUES {values} \
-             ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id"
+            "INSERT INTO search_docs (workspace_id, kind, ref_id, conversation_id, ws, body) {} \
+             ON CONFLICT (ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id",
+            values.sql
         );
         run!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
@@ -199,53 +202,8 @@ impl Tx {
                     .bind(d.workspace_token.as_str())
                     .bind(d.body.as_str());
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
-    }
-}
-
-/// `rows` groups of `width` placeholders for a multi-row `VALUES`: numbered on PostgreSQL,
-/// `($1, $2, $3), ($4, $5, $6), …`; anonymous on SQLite, `(?, ?, ?), (?, ?, ?), …`, bound
-/// in order — a numbered one costs SQLite a walk along the statement's list of names for
-/// every value bound, which grows with the square of the values in a statement.
-pub(crate) fn placeholders(dialect: crate::Dialect, rows: usize, width: usize) -> String {
-    let mut out = String::with_capacity(rows * width * 5);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..width {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            match dialect {
-                crate::Dialect::Sqlite => out.push('?'),
-                crate::Dialect::Postgres => {
-                    out.push('$');
-                    out.push_str(&(r * width + c + 1).to_string());
-                }
-            }
-        }
-        out.push(')');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::placeholders;
-    use crate::Dialect;
-
-    #[test]
-    fn placeholders_number_every_value_once() {
-        assert_eq!(placeholders(Dialect::Postgres, 1, 2), "($1, $2)");
-        assert_eq!(placeholders(Dialect::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
-    }
-
-    #[test]
-    fn placeholders_on_sqlite_are_bound_in_order() {
-        assert_eq!(placeholders(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

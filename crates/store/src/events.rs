@@ -77,11 +77,12 @@ impl Tx {
                 .map(|r| r.rows_affected()))?;
         }
         let mut last = None;
-        // Six values a row; SQLite allows 32,766 in one statement.
-        for chunk in rows.chunks(1_000) {
-            let values = crate::deferred::placeholders(self.dialect(), chunk.len(), 6);
+        // Six values a row, at most 1,024 rows; SQLite allows 32,766 in one statement.
+        for chunk in rows.chunks(1_024) {
+            let values = crate::values::Values::new(self.dialect(), chunk.len(), 6);
             let q = format!(
-                "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) VALUES {values}"
+                "INSERT INTO events (workspace_id, kind, conversation_id, user_id, data, created_at) {}",
+                values.sql
             );
             macro_rules! bound {
                 ($query:expr) => {{
@@ -105,9 +106,13 @@ impl Tx {
                 // One writer, and `seq` only grows: the rows took the numbers up to the last
                 // one in order, so the statement's last row id is the highest. Reading the
                 // numbers back row by row would cost a hand-over per row.
-                Conn::Sqlite(c) => {
-                    Some(bound!(sqlx::query(sqlx::AssertSqlSafe(q.as_str()))).execute(c).await?.last_insert_rowid())
-                }
+                Conn::Sqlite(c) => Some(
+                    values
+                        .pad(bound!(sqlx::query(sqlx::AssertSqlSafe(q.as_str()))))
+                        .execute(c)
+                        .await?
+                        .last_insert_rowid(),
+                ),
                 Conn::Postgres(c) => {
                     let q = format!("{q} RETURNING seq");
                     let seqs: Vec<i64> =

@@ -16,9 +16,10 @@ use domain::{Contact, ContactId, Conversation, ConversationId, Identity, Message
 use sqlx::types::Json;
 use std::collections::HashMap;
 
-/// Rows per multi-row statement: the widest table here (conversations) binds 22 values a
-/// row, and SQLite allows 32,766 in one statement.
-const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per multi-row statement, a power of two so that a full one needs no padding (see
+/// `values`): the widest table here (conversations) binds 22 values a row, and SQLite
+/// allows 32,766 in one statement.
+const ROWS_PER_STATEMENT: usize = 256;
 
 /// An identity to insert: the workspace, its contact, the identity and when it was added.
 pub(crate) type NewIdentity = (WorkspaceId, ContactId, Identity, Millis);
@@ -115,10 +116,11 @@ impl Tx {
 
     /// Inserts contacts (not their identities).
     pub(crate) async fn write_contacts(&mut self, rows: &[Contact]) -> Result<()> {
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 8);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 8);
         let q = format!(
             "INSERT INTO contacts (workspace_id, id, name, company, attributes, merged_into, created_at, updated_at) \
-             VALUES {values}"
+             {}",
+            values.sql
         );
         run_now!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
@@ -133,23 +135,24 @@ impl Tx {
                     .bind(ct.created_at)
                     .bind(ct.updated_at);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }
 
     /// Inserts identities; `Conflict { field: "identity" }` when one is taken.
     pub(crate) async fn write_identities(&mut self, rows: &[NewIdentity]) -> Result<()> {
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 5);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 5);
         let q = format!(
-            "INSERT INTO contact_identities (workspace_id, kind, value, contact_id, created_at) VALUES {values}"
+            "INSERT INTO contact_identities (workspace_id, kind, value, contact_id, created_at) {}",
+            values.sql
         );
         run_now!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
             for (ws, contact, i, at) in rows {
                 query = query.bind(ws.0).bind(i.kind.as_str()).bind(i.value.as_str()).bind(contact.0).bind(*at);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })
         .map_err(StoreError::unique("identity"))?;
         Ok(())
@@ -158,7 +161,7 @@ impl Tx {
     /// Inserts conversations, or (`Write::Upsert`) writes every mutable field of those that
     /// exist. Their label index is the caller's.
     pub(crate) async fn write_conversations(&mut self, rows: &[Conversation], how: Write) -> Result<()> {
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 22);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 22);
         let upsert = match how {
             Write::Insert => "",
             Write::Upsert => {
@@ -175,7 +178,8 @@ impl Tx {
         let q = format!(
             "INSERT INTO conversations (workspace_id, id, number, inbox_id, contact_id, subject, status, snoozed_until, \
              priority, assignee_id, team_id, labels, participants, message_count, waiting_since, first_response_at, \
-             resolved_at, reopen_count, last_activity_at, created_at, preview, last_inbound_at) VALUES {values}{upsert}"
+             resolved_at, reopen_count, last_activity_at, created_at, preview, last_inbound_at) {}{upsert}",
+            values.sql
         );
         run_now!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
@@ -204,7 +208,7 @@ impl Tx {
                     .bind(&cv.preview)
                     .bind(cv.last_inbound_at);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }
@@ -212,10 +216,11 @@ impl Tx {
     /// Inserts messages (not their attachments); `Conflict { field: "provider_message_id" }`
     /// when one's provider id is stored already in its inbox.
     pub(crate) async fn write_messages(&mut self, rows: &[Message]) -> Result<()> {
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 15);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 15);
         let q = format!(
             "INSERT INTO messages (workspace_id, id, conversation_id, inbox_id, direction, kind, author_kind, author_id, \
-             text, html, provider_message_id, delivery_status, delivery_error, meta, created_at) VALUES {values}"
+             text, html, provider_message_id, delivery_status, delivery_error, meta, created_at) {}",
+            values.sql
         );
         let metas = rows
             .iter()
@@ -245,7 +250,7 @@ impl Tx {
                     .bind(meta.as_deref())
                     .bind(m.created_at);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })
         .map_err(StoreError::unique("provider_message_id"))?;
         Ok(())

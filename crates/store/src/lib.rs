@@ -26,9 +26,11 @@ mod notifications;
 mod rows;
 mod search;
 mod teams;
+mod terms;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod values;
 mod widget;
 mod workspaces;
 
@@ -84,6 +86,8 @@ struct Writer {
     closed: bool,
     /// Checkpoints the WAL beside the writer (the write connection never does).
     checkpoints: Arc<checkpoint::Checkpoints>,
+    /// Words this connection knows `search_terms` holds.
+    terms: terms::KnownTerms,
 }
 
 impl Writer {
@@ -101,6 +105,7 @@ impl Writer {
     async fn end(&mut self, statement: &'static str) -> Result<()> {
         sqlx::raw_sql(statement).execute(&mut self.conn).await?;
         self.open = false;
+        self.terms.ended(statement == "COMMIT");
         if statement == "COMMIT" {
             self.checkpoints.committed().await;
         }
@@ -170,7 +175,13 @@ impl Store {
             opts.clone().pragma("wal_autocheckpoint", "0").pragma("cache_size", "-32000").statement_cache_capacity(512);
         let conn = sqlx::ConnectOptions::connect(&wopts).await?;
         let checkpoints = checkpoint::Checkpoints::start(sqlx::ConnectOptions::connect(&opts).await?);
-        let write = Arc::new(tokio::sync::Mutex::new(Writer { conn, open: false, closed: false, checkpoints }));
+        let write = Arc::new(tokio::sync::Mutex::new(Writer {
+            conn,
+            open: false,
+            closed: false,
+            checkpoints,
+            terms: Default::default(),
+        }));
         let read = SqlitePoolOptions::new()
             .max_connections(7)
             .min_connections(1)
@@ -379,6 +390,9 @@ impl Tx {
     /// Undoes what was done since the savepoint, keeping the rest of the transaction.
     pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
         run!(self, |c| sqlx::query("ROLLBACK TO SAVEPOINT item").execute(c).await.map(|r| r.rows_affected()))?;
+        if let TxInner::SqliteWrite(w) = &mut self.inner {
+            w.terms.forget_pending();
+        }
         self.release_savepoint().await
     }
 

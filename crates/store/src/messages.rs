@@ -286,10 +286,11 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        let values = crate::deferred::placeholders(self.dialect(), rows.len(), 8);
+        let values = crate::values::Values::new(self.dialect(), rows.len(), 8);
         let q = format!(
             "INSERT INTO attachments (workspace_id, id, message_id, filename, content_type, size, sha256, created_at) \
-             VALUES {values}"
+             {}",
+            values.sql
         );
         run!(self, |c| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
@@ -304,7 +305,7 @@ impl Tx {
                     .bind(a.sha256.as_str())
                     .bind(a.created_at);
             }
-            query.execute(c).await.map(|r| r.rows_affected())
+            values.pad(query).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! Ranking every match of a common word would read them all, so both dialects take the
 //! newest 200 matches as candidates, rank those, and return the best.
 
+use crate::terms::KnownTerms;
 use crate::{Dialect, Result, StoreError, Tx, run};
 use domain::{ConversationId, WorkspaceId};
 use serde::{Deserialize, Serialize};
@@ -73,14 +74,16 @@ const MAX_TERM_BYTES: usize = 64;
 const MAX_EXPANSION: i64 = 64;
 
 /// The distinct words of `body` as the SQLite index folds them (lower case, diacritics
-/// removed), for `search_terms`.
-pub(crate) fn index_terms(body: &str) -> Vec<String> {
-    let mut words: Vec<String> = body
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(fold)
-        .filter(|w| !w.is_empty() && w.len() <= MAX_TERM_BYTES)
-        .collect();
+/// removed), for `search_terms`, but for those `known` holds already.
+pub(crate) fn index_terms(body: &str, known: Option<&KnownTerms>) -> Vec<String> {
+    let mut word = String::new();
+    let mut words = Vec::new();
+    for raw in body.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        fold_into(raw, &mut word);
+        if !word.is_empty() && word.len() <= MAX_TERM_BYTES && !known.is_some_and(|k| k.contains(&word)) {
+            words.push(word.clone());
+        }
+    }
     words.sort_unstable();
     words.dedup();
     words
@@ -89,12 +92,22 @@ pub(crate) fn index_terms(body: &str) -> Vec<String> {
 /// A word as FTS5's `unicode61 remove_diacritics 2` tokenizer stores it, near enough: lower
 /// case, with combining marks dropped after canonical decomposition ("Café" → "cafe").
 fn fold(word: &str) -> String {
+    let mut folded = String::with_capacity(word.len());
+    fold_into(word, &mut folded);
+    folded
+}
+
+/// [`fold`] into `out`, which is emptied first.
+fn fold_into(word: &str, out: &mut String) {
     use unicode_normalization::UnicodeNormalization;
+    out.clear();
     // Most words are ASCII, which decomposes to itself and has no marks to drop.
     if word.is_ascii() {
-        return word.to_ascii_lowercase();
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        let kept = word.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c));
+        out.extend(kept.flat_map(char::to_lowercase));
     }
-    word.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 /// Marks the start and end of a highlighted word inside the database; private-use
@@ -102,8 +115,6 @@ fn fold(word: &str) -> String {
 const START: char = '\u{E000}';
 const STOP: char = '\u{E001}';
 const CANDIDATES: i64 = 200;
-/// Words written to `search_terms` by one statement.
-const ROWS_PER_TERMS_STATEMENT: usize = 2_000;
 
 /// The words of a query: letters and digits, lower-cased, at most eight.
 pub fn query_terms(query: &str) -> Vec<String> {
@@ -157,7 +168,11 @@ impl Tx {
                     workspace_token: workspace_token(ws),
                     body,
                 };
-                let terms = index_terms(&doc.body);
+                let known = match &self.inner {
+                    crate::TxInner::SqliteWrite(w) => Some(&w.terms),
+                    _ => None,
+                };
+                let terms = index_terms(&doc.body, known);
                 if let Some(deferred) = &mut self.deferred {
                     deferred.index(doc, terms);
                     return Ok(());
@@ -196,20 +211,23 @@ impl Tx {
     /// Records words in `search_terms` (SQLite), the list a query word's completions are
     /// looked up in. Words are never removed: one whose documents are gone expands to an
     /// exact query that finds nothing.
-    pub(crate) async fn write_terms<S: AsRef<str>>(&mut self, terms: &[S]) -> Result<()> {
-        for chunk in terms.chunks(ROWS_PER_TERMS_STATEMENT) {
-            if chunk.is_empty() {
-                continue;
-            }
-            let values = crate::deferred::placeholders(self.dialect(), chunk.len(), 1);
-            let q = format!("INSERT INTO search_terms (term) VALUES {values} ON CONFLICT DO NOTHING");
-            run!(self, |c| {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(q.as_str()));
-                for t in chunk {
-                    query = query.bind(t.as_ref());
-                }
-                query.execute(c).await.map(|r| r.rows_affected())
-            })?;
+    pub(crate) async fn write_terms<S: AsRef<str> + serde::Serialize>(&mut self, terms: &[S]) -> Result<()> {
+        if terms.is_empty() {
+            return Ok(());
+        }
+        // One JSON array, so the statement has one text whatever the number of words.
+        let q = format!(
+            "INSERT INTO search_terms (term) SELECT * FROM ({}) WHERE true ON CONFLICT DO NOTHING",
+            crate::lists::texts(self.dialect(), 1)
+        );
+        let words = crate::lists::json(terms)?;
+        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(&words)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if let crate::TxInner::SqliteWrite(w) = &mut self.inner {
+            w.terms.written(terms);
         }
         Ok(())
     }

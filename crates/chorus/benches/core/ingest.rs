@@ -5,10 +5,11 @@
 //! Each run uses its own temporary database, never the data set.
 
 use crate::desk::{http_client, new_desk, open_total, serve_in_process};
-use crate::figures::{Latency, Row, group, ms};
+use crate::figures::{Latency, Row, group, ms, thread_cpu};
 use crate::text::{Rng, email, message, name};
 use anyhow::{Result, bail};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -64,6 +65,20 @@ pub async fn report(root: &Path, count: usize, rows: &mut Vec<Row>) -> Result<()
             per(p.commit_us),
             p.messages as f64 / p.batches.max(1) as f64
         );
+        let cpu = |name: &str| r.cpu.iter().filter(|(n, _)| n.starts_with(name)).map(|(_, s)| s).sum::<f64>();
+        let per_message = |secs: f64| secs * 1e6 / r.messages as f64;
+        let all = r.cpu.values().sum::<f64>();
+        println!(
+            "{:>15}  CPU, µs per message: {:.0} in all = SQLite connections {:.0} + inbound writer {:.0} \
+             + runtime (server and clients) {:.0} + other {:.0}; the 2 cores give {:.0} at 5,000 msg/s",
+            "",
+            per_message(all),
+            per_message(cpu("sqlx-sqlite")),
+            per_message(cpu("chorus-ingest")),
+            per_message(cpu("tokio-rt")),
+            per_message(all - cpu("sqlx-sqlite") - cpu("chorus-ingest") - cpu("tokio-rt")),
+            2.0 * 1e6 / INGEST_TARGET_PER_SEC
+        );
         let (target, met) = match durability {
             Durability::Full => ("≥ 5,000 msg/s", Some(r.per_sec() >= INGEST_TARGET_PER_SEC)),
             Durability::Normal => ("(comparison)", None),
@@ -78,6 +93,8 @@ struct IngestRun {
     messages: usize,
     /// Where the inbound writer's time went.
     profile: app::WriterProfile,
+    /// CPU seconds each kind of thread used during the run (see `figures::thread_cpu`).
+    cpu: BTreeMap<String, f64>,
     threaded: usize,
     elapsed: Duration,
     latency: Latency,
@@ -113,6 +130,7 @@ async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<Ing
     let url = Arc::new(format!("{}/api/v1/inboxes/{}/messages", server.base, desk.inbox));
     let token = Arc::new(desk.token.clone());
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = thread_cpu();
     let started = Instant::now();
     let mut clients = Vec::with_capacity(ingest_clients()?);
     for _ in 0..ingest_clients()? {
@@ -150,12 +168,16 @@ async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<Ing
         latencies.extend(client.await??);
     }
     let elapsed = started.elapsed();
+    let mut cpu = thread_cpu();
+    for (name, secs) in cpu.iter_mut() {
+        *secs -= cpu_before.get(name).copied().unwrap_or(0.0);
+    }
     server.task.abort();
     let profile = desk.app.writer_profile();
     let conversations = open_total(&desk).await? as usize;
     desk.app.store().close().await;
     let threaded = count.saturating_sub(conversations);
-    Ok(IngestRun { messages: count, profile, threaded, elapsed, latency: Latency::of(latencies) })
+    Ok(IngestRun { messages: count, profile, cpu, threaded, elapsed, latency: Latency::of(latencies) })
 }
 
 /// How long a small durable write takes on the disk holding the databases: the floor under

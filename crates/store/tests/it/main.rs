@@ -169,6 +169,43 @@ async fn search_words_match_as_prefixes_written_at_once_or_deferred() {
     assert!(hit[0].snippet.contains("<mark>Refunded</mark>"), "{:?}", hit[0].snippet);
 }
 
+/// The write connection remembers which words `search_terms` holds and writes only new
+/// ones; the words of a transaction, or of a savepoint, that rolled back are not taken as
+/// written, so the next document with them writes them and their prefixes find it.
+#[tokio::test]
+async fn words_of_a_rolled_back_write_are_written_by_the_next() {
+    use store::SearchKind;
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    tx.commit().await.unwrap();
+    async fn doc(tx: &mut store::Tx, ws: domain::WorkspaceId, body: &str) {
+        tx.index_document(ws, SearchKind::Message, uuid::Uuid::now_v7(), None, body).await.unwrap();
+    }
+    let mut tx = db.store.write().await.unwrap();
+    doc(&mut tx, ws.id, "quixotic").await;
+    tx.rollback().await.unwrap();
+    let mut tx = db.store.write().await.unwrap();
+    tx.savepoint().await.unwrap();
+    doc(&mut tx, ws.id, "zephyrous").await;
+    tx.rollback_to_savepoint().await.unwrap();
+    doc(&mut tx, ws.id, "plain words").await;
+    tx.commit().await.unwrap();
+    for deferred in [false, true] {
+        let mut tx = db.store.write().await.unwrap();
+        if deferred {
+            tx.defer_writes();
+        }
+        doc(&mut tx, ws.id, "quixotic zephyrous plain").await;
+        tx.commit().await.unwrap();
+    }
+    let mut tx = db.store.read().await.unwrap();
+    assert_eq!(tx.search(ws.id, "quixo", 10).await.unwrap().len(), 2);
+    assert_eq!(tx.search(ws.id, "zephyro", 10).await.unwrap().len(), 2);
+    assert_eq!(tx.search(ws.id, "pla", 10).await.unwrap().len(), 3, "a known word still finds new documents");
+}
+
 /// Reads outside a transaction see each commit as soon as it lands.
 #[tokio::test]
 async fn reads_without_a_transaction_see_the_latest_commit() {
