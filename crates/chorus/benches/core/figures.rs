@@ -82,24 +82,3 @@ pub fn group(n: usize) -> String {
     }
     out
 }
-
-/// CPU time used so far by this process's threads, in seconds, summed by thread name with
-/// any trailing number dropped (`sqlx-sqlite-worker-3` counts as `sqlx-sqlite-worker-`; Linux
-/// truncates names to 15 bytes). Read from `/proc/self/task/*/stat`; empty where there is
-/// none. Threads that ended are not counted, so compare two readings of a steady process.
-pub fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
-    let mut by_name = std::collections::BTreeMap::new();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
-    for task in tasks.flatten() {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
-        // "tid (name) state ppid …": the name may hold spaces and parentheses, so the fields
-        // are counted from the last ')'. utime and stime are fields 14 and 15, in ticks of
-        // 1/100 s (USER_HZ).
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let name = stat[open + 1..close].trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let ticks: f64 = fields.get(11..13).into_iter().flatten().filter_map(|f| f.parse::<f64>().ok()).sum();
-        *by_name.entry(name).or_insert(0.0) += ticks / 100.0;
-    }
-    by_name
-}
