@@ -74,15 +74,8 @@ enum UserCommand {
     },
 }
 
-/// mimalloc instead of the C library's allocator. Each thread allocates from its own pages
-/// and frees to them from any thread without a lock, and a page's free memory goes back to
-/// the system once it has been unused for a moment. The inbound writer allocates a
-/// message's rows on its thread and SQLite's connection thread frees them; glibc spent a
-/// third of the writer's own instructions in malloc and free, mimalloc a tenth of that.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let config = match Config::load(&cli.overrides) {
         Ok(c) => c,
@@ -188,3 +181,23 @@ async fn run(command: Command, config: Config) -> Result<()> {
         }
     }
 }
+
+/// Keeps the resident memory of a busy server near what it uses. glibc gives every thread
+/// that allocates under contention an arena of its own (up to eight per core), each keeping
+/// freed memory for reuse; with SQLite's connection threads, the runtime's workers and the
+/// blocking pool that is most of an idle server's memory after a burst. Two arenas are
+/// plenty for a two-core machine's worth of contention, and a fixed threshold sends large
+/// buffers (a search's doclists, a big attachment) to `mmap`, returned when freed, instead
+/// of letting the threshold grow until they stay in the heap.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets allocator parameters; it is called first thing in main,
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}

@@ -30,10 +30,6 @@ use figures::{env_count, group, print_summary};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// The allocator the `chorus` binary uses, since the served router runs in this process.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> Result<()> {
     // reqwest is built without a default TLS provider; ring is the one compiled in.
     let _ = rustls::crypto::ring::default_provider().install_default();
