@@ -126,6 +126,9 @@ impl BatchCache {
             let taken: HashSet<String> = tx.provider_ids_taken(ws, inbox, &pids).await?.into_iter().collect();
             cache.new_ids.extend(pids.into_iter().filter(|p| !taken.contains(*p)).map(|p| (ws, inbox, p.to_string())));
         }
+        for ws in identities.keys() {
+            tx.learn_workspace_setup(*ws).await?;
+        }
         for (ws, mut all) in identities {
             all.sort_unstable_by(|a, b| (a.kind.as_str(), &a.value).cmp(&(b.kind.as_str(), &b.value)));
             all.dedup();

@@ -10,7 +10,7 @@
 //! transaction would see the old value, which is why deferral is opt-in (see
 //! [`Tx::defer_writes`]) and used only where nothing reads them back before the commit.
 
-use crate::{Result, Tx, run, search::Doc};
+use crate::{Result, Tx, run, run_now, search::Doc};
 use domain::WorkspaceId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -98,6 +98,30 @@ impl Tx {
         }
     }
 
+    /// Asks every [`Memo`] question about `ws` in one statement, while writes are deferred
+    /// and none of them has been asked yet (a no-op otherwise): an inbound batch calls it
+    /// before its first message, which would ask them one statement at a time.
+    pub async fn learn_workspace_setup(&mut self, ws: WorkspaceId) -> Result<()> {
+        let asked = [Memo::AutoAssigns, Memo::HasRules, Memo::SunsetContacts].map(|m| self.memo(ws, m));
+        if self.deferred.is_none() || asked.iter().any(Option::is_some) {
+            return Ok(());
+        }
+        let q = "SELECT EXISTS (SELECT 1 FROM routing_policies WHERE workspace_id = $1 AND policy <> $2), \
+                 EXISTS (SELECT 1 FROM rules WHERE workspace_id = $1 AND enabled = $3), \
+                 EXISTS (SELECT 1 FROM sunset_contacts WHERE workspace_id = $1 AND moved_at IS NULL)";
+        // None of these tables holds rows back (see `held`): nothing to write first.
+        let (auto, rules, sunset): (bool, bool, bool) = run_now!(self, |c| sqlx::query_as(q)
+            .bind(ws.0)
+            .bind(domain::AssignmentPolicy::Manual.as_str())
+            .bind(true)
+            .fetch_one(c)
+            .await)?;
+        self.remember(ws, Memo::AutoAssigns, auto);
+        self.remember(ws, Memo::HasRules, rules);
+        self.remember(ws, Memo::SunsetContacts, sunset);
+        Ok(())
+    }
+
     /// The next conversation number of a workspace, taken from a block reserved for this
     /// transaction while it defers its writes (one statement per block, not per number).
     pub(crate) async fn next_number_deferred(&mut self, ws: WorkspaceId) -> Result<Option<i64>> {
@@ -110,7 +134,9 @@ impl Tx {
         }
         let q =
             "UPDATE workspaces SET conversation_seq = conversation_seq + $2 WHERE id = $1 RETURNING conversation_seq";
-        let last: i64 = run!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(NUMBER_BLOCK).fetch_one(c).await)?;
+        // `workspaces` holds no rows back (see `held`): nothing to write first, so a batch
+        // writes its held rows once, at its end.
+        let last: i64 = run_now!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(NUMBER_BLOCK).fetch_one(c).await)?;
         let first = last - NUMBER_BLOCK + 1;
         if let Some(d) = &mut self.deferred {
             d.numbers.insert(ws, (first + 1, last));

@@ -206,6 +206,36 @@ async fn words_of_a_rolled_back_write_are_written_by_the_next() {
     assert_eq!(tx.search(ws.id, "pla", 10).await.unwrap().len(), 3, "a known word still finds new documents");
 }
 
+/// An inbound batch asks the questions about a workspace's set-up in one statement; the
+/// answers are the ones asked one by one would give, per workspace, and outside a
+/// deferring transaction nothing is remembered.
+#[tokio::test]
+async fn a_workspaces_setup_is_learnt_in_one_statement() {
+    let db = fresh().await.unwrap();
+    let (plain, busy) = (workspace(), workspace());
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&plain).await.unwrap();
+    tx.insert_workspace(&busy).await.unwrap();
+    let inbox = InboxId::new();
+    tx.set_routing_policy(busy.id, domain::QueueScope::Inbox(inbox), domain::AssignmentPolicy::RoundRobin)
+        .await
+        .unwrap();
+    tx.record_sunset_write(busy.id, inbox, ContactId::new(), 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    for ws in [plain.id, busy.id] {
+        tx.learn_workspace_setup(ws).await.unwrap();
+    }
+    assert!(!tx.auto_assigns(plain.id).await.unwrap());
+    assert!(tx.auto_assigns(busy.id).await.unwrap());
+    assert!(!tx.has_enabled_rules(busy.id).await.unwrap());
+    // The remembered answer for `plain` says nobody is left to move: nothing is updated.
+    let moved = tx.move_from_sunset(plain.id, ContactId::new(), inbox, 2).await.unwrap();
+    assert_eq!(moved, 0);
+    tx.rollback().await.unwrap();
+}
+
 /// Reads outside a transaction see each commit as soon as it lands.
 #[tokio::test]
 async fn reads_without_a_transaction_see_the_latest_commit() {
