@@ -102,8 +102,8 @@ impl Tx {
     /// and none of them has been asked yet (a no-op otherwise): an inbound batch calls it
     /// before its first message, which would ask them one statement at a time.
     pub async fn learn_workspace_setup(&mut self, ws: WorkspaceId) -> Result<()> {
-        let asked = [Memo::AutoAssigns, Memo::HasRules, Memo::SunsetContacts].map(|m| self.memo(ws, m));
-        if self.deferred.is_none() || asked.iter().any(Option::is_some) {
+        let memos = [Memo::AutoAssigns, Memo::HasRules, Memo::SunsetContacts];
+        if self.deferred.is_none() || memos.iter().any(|m| self.memo(ws, *m).is_some()) {
             return Ok(());
         }
         let q = "SELECT EXISTS (SELECT 1 FROM routing_policies WHERE workspace_id = $1 AND policy <> $2), \

@@ -390,10 +390,26 @@ impl Tx {
     /// Undoes what was done since the savepoint, keeping the rest of the transaction.
     pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
         run!(self, |c| sqlx::query("ROLLBACK TO SAVEPOINT item").execute(c).await.map(|r| r.rows_affected()))?;
-        if let TxInner::SqliteWrite(w) = &mut self.inner {
-            w.terms.forget_pending();
+        if let Some(known) = self.known_terms_mut() {
+            known.forget_pending();
         }
         self.release_savepoint().await
+    }
+
+    /// The words the SQLite write connection knows `search_terms` holds; `None` on any
+    /// other connection.
+    fn known_terms(&self) -> Option<&terms::KnownTerms> {
+        match &self.inner {
+            TxInner::SqliteWrite(w) => Some(&w.terms),
+            _ => None,
+        }
+    }
+
+    fn known_terms_mut(&mut self) -> Option<&mut terms::KnownTerms> {
+        match &mut self.inner {
+            TxInner::SqliteWrite(w) => Some(&mut w.terms),
+            _ => None,
+        }
     }
 
     fn dialect(&self) -> Dialect {

@@ -168,11 +168,7 @@ impl Tx {
                     workspace_token: workspace_token(ws),
                     body,
                 };
-                let known = match &self.inner {
-                    crate::TxInner::SqliteWrite(w) => Some(&w.terms),
-                    _ => None,
-                };
-                let terms = index_terms(&doc.body, known);
+                let terms = index_terms(&doc.body, self.known_terms());
                 if let Some(deferred) = &mut self.deferred {
                     deferred.index(doc, terms);
                     return Ok(());
@@ -226,8 +222,8 @@ impl Tx {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
-        if let crate::TxInner::SqliteWrite(w) = &mut self.inner {
-            w.terms.written(terms);
+        if let Some(known) = self.known_terms_mut() {
+            known.written(terms);
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! zones' offsets: New York EST −5 / EDT −4 (2026: clocks forward 8 March 02:00, back
 //! 1 November 02:00); Tallinn EET +2 / EEST +3 (2026: forward 29 March 03:00, back
 //! 25 October 04:00).
+//! Test code: a failed `unwrap` here is a failed test, as intended.
 
 use super::*;
 

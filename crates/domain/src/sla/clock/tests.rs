@@ -1,5 +1,6 @@
 //! SLA clock tests; expected instants worked out by hand (Tallinn: EET +2 until 29 March
 //! 2026 03:00, EEST +3 after).
+//! Test code: a failed `unwrap` here is a failed test, as intended.
 
 use super::*;
 use crate::sla::calendar::{OpenInterval, WeekSchedule};
