@@ -3,7 +3,8 @@
 //! disk's fsync rate. Instead one writer task takes every message waiting at that moment
 //! (up to [`MAX_BATCH`]), receives each inside its own savepoint of one transaction — a
 //! message that fails rolls back alone and its caller gets its own error — and commits
-//! once. Callers are answered only after that commit, so "accepted" still means durable.
+//! once. Callers are answered only after that commit has reached the disk, so "accepted"
+//! still means durable; the sync runs beside the next batch (see `store::Tx::commit_unsynced`).
 //! A batch is first tried whole with its bookkeeping writes deferred (see [`run`]); a
 //! savepoint per message is the fallback when one of them fails.
 //! Under light load a batch is a single message; batches grow only when messages queue.
@@ -59,38 +60,99 @@ fn spawn_writer(inner: Weak<crate::Inner>, rx: mpsc::Receiver<Request>) {
 }
 
 async fn writer(inner: Weak<crate::Inner>, mut rx: mpsc::Receiver<Request>) {
+    // Committed batches wait here, in commit order, for their sync; then their events are
+    // published and their callers answered. Meanwhile the next batch is written.
+    let (committed, mut to_finish) = mpsc::channel::<Committed>(4);
+    let finisher = tokio::spawn(async move {
+        while let Some(batch) = to_finish.recv().await {
+            batch.finish().await;
+        }
+    });
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let Some(inner) = inner.upgrade() else { return };
+        let Some(inner) = inner.upgrade() else { break };
         let app = App { inner };
         let requests = std::mem::take(&mut batch);
-        if let Err((e, waiting)) = run(&app, requests).await {
-            for r in waiting {
-                let _ = r.reply.send(Err(Error::Internal(e.clone())));
+        match run(&app, requests).await {
+            Ok(done) => {
+                if let Err(mpsc::error::SendError(done)) = committed.send(done).await {
+                    done.finish().await;
+                }
+            }
+            Err((e, waiting)) => {
+                for r in waiting {
+                    let _ = r.reply.send(Err(Error::Internal(e.clone())));
+                }
             }
         }
     }
+    drop(committed);
+    let _ = finisher.await;
 }
 
-/// Receives every request in one transaction and answers each. The batch is first tried
+/// Receives every request in one transaction and commits it. The batch is first tried
 /// whole, without savepoints and with counter and index writes deferred to the commit (see
 /// `store::Tx::defer_writes`): a few statements per batch instead of several per message.
 /// Only when a message fails is the batch tried again message by message, each inside its
 /// own savepoint, so the failure stays that message's alone.
-async fn run(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Request>)> {
-    let outcome = match receive_all(app, &requests).await {
-        Ok(outcome) => outcome,
+async fn run(app: &App, requests: Vec<Request>) -> Result<Committed, (String, Vec<Request>)> {
+    let batch = match receive_all(app, &requests).await {
+        Ok(batch) => batch,
         // A lone message's failure is its own: no need to try it again.
-        Err(e) if requests.len() == 1 => Batch { outcomes: vec![Err(e)], last_seq: None, events: Vec::new() },
+        Err(e) if requests.len() == 1 => {
+            let outcomes = vec![Err(e)];
+            Batch { outcomes, last_seq: None, events: Vec::new(), syncing: store::Syncing::done() }
+        }
         Err(_) => return run_one_by_one(app, requests).await,
     };
-    if let Some(seq) = outcome.last_seq {
-        app.published_events(seq, outcome.events).await;
+    let replies = requests.into_iter().map(|r| r.reply).zip(batch.outcomes).collect();
+    let committed_at = Instant::now();
+    Ok(Committed {
+        app: app.clone(),
+        syncing: batch.syncing,
+        last_seq: batch.last_seq,
+        events: Some(batch.events),
+        replies,
+        committed_at,
+    })
+}
+
+/// A committed batch on its way to its callers.
+struct Committed {
+    app: App,
+    /// The wait for the commit to reach the disk.
+    syncing: store::Syncing,
+    last_seq: Option<i64>,
+    /// The events logged, with their sequence numbers; `None` when only `last_seq` is known
+    /// (the bus then reads them from the log).
+    events: Option<Vec<Event>>,
+    replies: Vec<(oneshot::Sender<Result<InboundOutcome>>, Result<InboundOutcome>)>,
+    committed_at: Instant,
+}
+
+impl Committed {
+    /// Waits for the sync, then publishes the events and answers each caller. Should the
+    /// sync fail, the callers are told so: their messages may not survive a power cut, and
+    /// a caller that sends one again gets the same message (the provider's id makes it
+    /// one), never a second.
+    async fn finish(self) {
+        let synced = self.syncing.synced().await;
+        let waited = self.committed_at.elapsed().as_micros() as u64;
+        self.app.inner.writer_profile.lock().unwrap_or_else(|p| p.into_inner()).sync_us += waited;
+        if let Some(seq) = self.last_seq {
+            match self.events {
+                Some(events) => self.app.published_events(seq, events).await,
+                None => self.app.published(seq).await,
+            }
+        }
+        for (reply, outcome) in self.replies {
+            let answer = match &synced {
+                Ok(()) => outcome,
+                Err(e) => Err(Error::Internal(format!("the message was committed but not synced to disk: {e}"))),
+            };
+            let _ = reply.send(answer);
+        }
     }
-    for (r, result) in requests.into_iter().zip(outcome.outcomes) {
-        let _ = r.reply.send(result);
-    }
-    Ok(())
 }
 
 /// What a committed batch produced, one outcome per request in order.
@@ -99,6 +161,8 @@ struct Batch {
     last_seq: Option<i64>,
     /// The events logged, with the sequence numbers they took.
     events: Vec<Event>,
+    /// The wait for the commit to reach the disk.
+    syncing: store::Syncing,
 }
 
 /// Where the inbound writer's time went, summed over the batches it committed whole since
@@ -120,8 +184,11 @@ pub struct WriterProfile {
     pub receive_us: u64,
     /// Microseconds writing the held rows, the events, the counters and the search index.
     pub write_us: u64,
-    /// Microseconds committing: the WAL written and synced.
+    /// Microseconds committing: the WAL written (and, with SQLite's own sync, synced).
     pub commit_us: u64,
+    /// Microseconds from each commit to its callers being answered: the wait for the WAL's
+    /// sync, beside the next batch, so not part of the writer's own time.
+    pub sync_us: u64,
 }
 
 impl WriterProfile {
@@ -168,10 +235,10 @@ async fn receive_all(app: &App, requests: &[Request]) -> Result<Batch> {
     let last_seq = tx.append_event_groups(&groups, now).await?;
     tx.flush_deferred().await?;
     let write = lap(&mut mark);
-    tx.commit().await?;
+    let syncing = tx.commit_unsynced().await?;
     let phases = [begin, look_up, receive, write, lap(&mut mark)];
     app.inner.writer_profile.lock().unwrap_or_else(|p| p.into_inner()).add(requests.len(), phases);
-    Ok(Batch { outcomes, last_seq, events: logged(events, last_seq, now) })
+    Ok(Batch { outcomes, last_seq, events: logged(events, last_seq, now), syncing })
 }
 
 /// The events of a batch as the log holds them: appended in one transaction by the only
@@ -196,7 +263,7 @@ fn logged(groups: Vec<(WorkspaceId, Vec<NewEvent>)>, last_seq: Option<i64>, now:
 
 /// Receives every request in one transaction, each inside its own savepoint. On a failure
 /// of the transaction itself the requests not yet answered are handed back with the cause.
-async fn run_one_by_one(app: &App, requests: Vec<Request>) -> Result<(), (String, Vec<Request>)> {
+async fn run_one_by_one(app: &App, requests: Vec<Request>) -> Result<Committed, (String, Vec<Request>)> {
     let mut tx = match app.store_().write().await {
         Ok(tx) => tx,
         Err(e) => return Err((e.to_string(), requests)),
@@ -232,14 +299,10 @@ async fn run_one_by_one(app: &App, requests: Vec<Request>) -> Result<(), (String
         }
         done.push((r, outcome));
     }
-    if let Err(e) = tx.commit().await {
-        return Err((e.to_string(), done.into_iter().map(|(r, _)| r).collect()));
-    }
-    if let Some(seq) = last_seq {
-        app.published(seq).await;
-    }
-    for (r, outcome) in done {
-        let _ = r.reply.send(outcome);
-    }
-    Ok(())
+    let syncing = match tx.commit_unsynced().await {
+        Ok(syncing) => syncing,
+        Err(e) => return Err((e.to_string(), done.into_iter().map(|(r, _)| r).collect())),
+    };
+    let replies = done.into_iter().map(|(r, outcome)| (r.reply, outcome)).collect();
+    Ok(Committed { app: app.clone(), syncing, last_seq, events: None, replies, committed_at: Instant::now() })
 }

@@ -156,6 +156,10 @@ async fn relay(weak: Weak<BusInner>) {
             listener = store.listen_events().await.ok().flatten();
         }
         if let Err(e) = catch_up(&bus).await {
+            // A closed store stays closed: nothing more will be logged to relay.
+            if store.is_closed() {
+                return;
+            }
             tracing::warn!(error = %e, "event relay could not read the log; retrying");
         }
     }

@@ -383,18 +383,17 @@ impl Tx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let q = format!(
             "SELECT conversation_id, seen_at FROM conversation_reads WHERE workspace_id = $1 AND user_id = $2 AND conversation_id IN ({})",
-            marks.join(", ")
+            crate::lists::ids(self.dialect(), 3)
         );
-        let rows: Vec<(Uuid, i64)> = run!(self, |c| {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).bind(user.0);
-            for id in ids {
-                query = query.bind(id.0);
-            }
-            query.fetch_all(c).await
-        })?;
+        let list = crate::lists::ids_json(ids.iter().map(|id| id.0))?;
+        let rows: Vec<(Uuid, i64)> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(ws.0)
+            .bind(user.0)
+            .bind(&list)
+            .fetch_all(c)
+            .await)?;
         Ok(rows.into_iter().map(|(id, at)| (ConversationId(id), at)).collect())
     }
 }

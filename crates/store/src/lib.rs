@@ -31,6 +31,7 @@ mod terms;
 pub mod testing;
 mod users;
 mod values;
+mod wal_sync;
 mod widget;
 mod workspaces;
 
@@ -41,6 +42,7 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE};
 pub use notifications::unread_key;
 pub use search::{SearchHit, SearchKind};
 pub use users::{SessionRecord, TokenRecord};
+pub use wal_sync::Syncing;
 pub use widget::VisitorRecord;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -88,6 +90,8 @@ struct Writer {
     checkpoints: Arc<checkpoint::Checkpoints>,
     /// Words this connection knows `search_terms` holds.
     terms: terms::KnownTerms,
+    /// With `Durability::Full`, the WAL that commits sync after letting the connection go.
+    wal: Option<Arc<wal_sync::WalSync>>,
 }
 
 impl Writer {
@@ -101,8 +105,15 @@ impl Writer {
         }
     }
 
+    /// Commits the open transaction; returns the wait for it to reach the disk.
+    async fn commit(&mut self) -> Result<Syncing> {
+        self.end("COMMIT").await?;
+        Ok(self.wal.as_ref().map_or_else(Syncing::done, |wal| wal.committed()))
+    }
+
     /// Ends the open transaction with `COMMIT` or `ROLLBACK`.
     async fn end(&mut self, statement: &'static str) -> Result<()> {
+        self.checkpoints.ending();
         sqlx::raw_sql(statement).execute(&mut self.conn).await?;
         self.open = false;
         self.terms.ended(statement == "COMMIT");
@@ -171,9 +182,17 @@ impl Store {
         // across some fifteen indexes and the search index (with 4 MB it re-read a
         // thousand pages a second from the file); it fills only as it writes. Batches
         // bind many rows in statements of many sizes, so it keeps more of them prepared.
-        let wopts =
-            opts.clone().pragma("wal_autocheckpoint", "0").pragma("cache_size", "-32000").statement_cache_capacity(512);
+        //
+        // With `Durability::Full` it commits without syncing, and each commit syncs the WAL
+        // after letting the connection go (see `wal_sync`).
+        let wopts = opts
+            .clone()
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("cache_size", "-32000")
+            .statement_cache_capacity(512);
         let conn = sqlx::ConnectOptions::connect(&wopts).await?;
+        let wal = (durability == Durability::Full).then(|| wal_sync::WalSync::new(path));
         let checkpoints = checkpoint::Checkpoints::start(sqlx::ConnectOptions::connect(&opts).await?);
         let write = Arc::new(tokio::sync::Mutex::new(Writer {
             conn,
@@ -181,6 +200,7 @@ impl Store {
             closed: false,
             checkpoints,
             terms: Default::default(),
+            wal,
         }));
         let read = SqlitePoolOptions::new()
             .max_connections(7)
@@ -240,6 +260,7 @@ impl Store {
                 // still ends whatever was begun.
                 writer.open = true;
                 sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut writer.conn).await?;
+                writer.checkpoints.began();
                 TxInner::SqliteWrite(writer)
             }
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
@@ -296,6 +317,14 @@ impl Store {
         }
     }
 
+    /// Whether [`Store::close`] has been called: nothing can be read or written any more.
+    pub fn is_closed(&self) -> bool {
+        match &self.db {
+            Db::Sqlite { read, .. } => read.is_closed(),
+            Db::Postgres(p) => p.is_closed(),
+        }
+    }
+
     /// Where a SQLite store lives, or the PostgreSQL URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -344,19 +373,29 @@ pub struct Tx {
 
 impl Tx {
     /// Makes the transaction's writes durable and visible.
-    pub async fn commit(mut self) -> Result<()> {
+    pub async fn commit(self) -> Result<()> {
+        self.commit_unsynced().await?.synced().await
+    }
+
+    /// Makes the transaction's writes visible and lets the next write transaction begin,
+    /// returning the wait for them to reach the disk: until [`Syncing::synced`] has
+    /// returned, the commit must not be reported as durable. On SQLite with
+    /// `Durability::Full` the wait is a sync of the WAL, shared with the commits around it;
+    /// elsewhere the commit was as durable as it gets when this returned.
+    pub async fn commit_unsynced(mut self) -> Result<Syncing> {
         self.flush_deferred().await?;
-        match self.inner {
-            TxInner::SqliteWrite(mut w) => w.end("COMMIT").await?,
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
-            TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => {}
-        }
+        let syncing = match self.inner {
+            // The write connection is let go at the end of this arm, before the sync.
+            TxInner::SqliteWrite(mut w) => w.commit().await?,
+            TxInner::Sqlite(t) => t.commit().await.map(|_| Syncing::done())?,
+            TxInner::Postgres(t) => t.commit().await.map(|_| Syncing::done())?,
+            TxInner::SqliteConn(_) | TxInner::PostgresConn(_) => Syncing::done(),
+        };
         // After the commit: a reader that saw the old rows noted the old version.
         if self.access_changed {
             self.access.fetch_add(1, Ordering::AcqRel);
         }
-        Ok(())
+        Ok(syncing)
     }
 
     /// Notes that this transaction changes who may do what (see [`Store::access_version`]).

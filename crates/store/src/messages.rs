@@ -325,18 +325,13 @@ impl Tx {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..messages.len()).map(|i| format!("${}", i + 2)).collect();
         let q = format!(
             "{ATTACHMENT_COLS} WHERE workspace_id = $1 AND message_id IN ({}) ORDER BY created_at, id",
-            marks.join(", ")
+            crate::lists::ids(self.dialect(), 2)
         );
-        let rows: Vec<AttachmentRow> = run!(self, |c| {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0);
-            for m in messages {
-                query = query.bind(*m);
-            }
-            query.fetch_all(c).await
-        })?;
+        let list = crate::lists::ids_json(messages.iter().copied())?;
+        let rows: Vec<AttachmentRow> =
+            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).bind(&list).fetch_all(c).await)?;
         collect(rows, |r| Ok(r.into()))
     }
 }

@@ -329,14 +329,15 @@ impl Tx {
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = candidates.iter().map(|(r,)| r.to_string()).collect::<Vec<_>>().join(",");
+        let rowids = crate::lists::json(&candidates.iter().map(|(r,)| *r).collect::<Vec<_>>())?;
         // Snippets are cut here from the stored text: FTS5's snippet() would evaluate the
-        // whole query again, over every match of a common word, to find 200 rows.
-        let q = format!(
-            "SELECT rowid, kind, ref_id, conversation_id, body FROM search_docs WHERE rowid IN ({ids}) AND workspace_id = $1"
-        );
+        // whole query again, over every match of a common word, to find 200 rows. The rowids
+        // are bound as one array: with the numbers written into the text, every search was a
+        // statement of its own, prepared and kept in the reader's statement cache.
+        let q = "SELECT rowid, kind, ref_id, conversation_id, body FROM search_docs \
+                 WHERE rowid IN (SELECT value FROM json_each($2)) AND workspace_id = $1";
         let docs: Vec<(i64, String, Uuid, Option<Uuid>, String)> =
-            run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(ws.0).fetch_all(c).await)?;
+            run!(self, |c| sqlx::query_as(q).bind(ws.0).bind(&rowids).fetch_all(c).await)?;
         let mut rows: Vec<(i64, String, Uuid, Option<Uuid>, String)> = docs
             .into_iter()
             .map(|(rowid, kind, id, conv, body)| (rowid, kind, id, conv, snippet(&body, terms)))

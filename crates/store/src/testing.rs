@@ -74,6 +74,15 @@ pub async fn inbound_lookup_plans(store: &Store) -> Result<Option<Vec<(&'static 
 /// `checkpoint` module).
 pub const WAL_RESTART_FRAMES: i64 = crate::checkpoint::RESTART_FRAMES;
 
+/// On SQLite with `Durability::Full`: how many commits the write connection has made and
+/// how many of them are known to be on disk (see the `wal_sync` module); `None` elsewhere.
+pub async fn wal_commits(store: &Store) -> Option<(u64, u64)> {
+    match &store.db {
+        crate::Db::Sqlite { write, .. } => write.lock().await.wal.as_ref().map(|wal| wal.counts()),
+        crate::Db::Postgres(_) => None,
+    }
+}
+
 /// Commits one write transaction that adds `bytes` of random data to a table of its own,
 /// through the store's write path: for tests of how the WAL grows. SQLite only (`false` on
 /// PostgreSQL, where nothing is written).

@@ -56,14 +56,15 @@ pub async fn report(root: &Path, count: usize, rows: &mut Vec<Row>) -> Result<()
         let per = |us: u64| us as f64 / p.messages.max(1) as f64;
         println!(
             "{:>15}  writer, µs per message: begin {:.0}, look-ups {:.0}, receive {:.0}, write {:.0}, commit {:.0}; \
-             {:.1} messages per batch",
+             {:.1} messages per batch, answered {:.2} ms after its commit (the WAL's sync, beside the next batch)",
             "",
             per(p.begin_us),
             per(p.look_up_us),
             per(p.receive_us),
             per(p.write_us),
             per(p.commit_us),
-            p.messages as f64 / p.batches.max(1) as f64
+            p.messages as f64 / p.batches.max(1) as f64,
+            p.sync_us as f64 / 1000.0 / p.batches.max(1) as f64
         );
         let cpu = |name: &str| r.cpu.iter().filter(|(n, _)| n.starts_with(name)).map(|(_, s)| s).sum::<f64>();
         let per_message = |secs: f64| secs * 1e6 / r.messages as f64;
@@ -93,7 +94,7 @@ struct IngestRun {
     messages: usize,
     /// Where the inbound writer's time went.
     profile: app::WriterProfile,
-    /// CPU seconds each kind of thread used during the run (see `figures::thread_cpu`).
+    /// CPU seconds each kind of thread used during the run (see `cpu_between`).
     cpu: BTreeMap<String, f64>,
     threaded: usize,
     elapsed: Duration,
@@ -170,10 +171,7 @@ async fn ingest(root: &Path, count: usize, durability: Durability) -> Result<Ing
         latencies.extend(client.await??);
     }
     let elapsed = started.elapsed();
-    let mut cpu = thread_cpu();
-    for (name, secs) in cpu.iter_mut() {
-        *secs -= cpu_before.get(name).copied().unwrap_or(0.0);
-    }
+    let cpu = cpu_between(&cpu_before, thread_cpu());
     server.task.abort();
     let profile = desk.app.writer_profile();
     let conversations = open_total(&desk).await? as usize;
@@ -213,23 +211,36 @@ fn sender_of(i: usize) -> usize {
     }
 }
 
-/// CPU time used so far by this process's threads, in seconds, summed by thread name with
-/// any trailing number dropped (`sqlx-sqlite-worker-3` counts as `sqlx-sqlite-worker-`; Linux
-/// truncates names to 15 bytes). Read from `/proc/self/task/*/stat`; empty where there is
-/// none. Threads that ended are not counted, so compare two readings of a steady process.
-fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
-    let mut by_name = std::collections::BTreeMap::new();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
+/// CPU time used so far by each of this process's threads, in seconds, with its name, keyed
+/// by thread id. Read from `/proc/self/task/*/stat`; empty where there is none.
+fn thread_cpu() -> BTreeMap<u32, (String, f64)> {
+    let mut threads = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return threads };
     for task in tasks.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
         // "tid (name) state ppid …": the name may hold spaces and parentheses, so the fields
         // are counted from the last ')'. utime and stime are fields 14 and 15, in ticks of
         // 1/100 s (USER_HZ).
         let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let name = stat[open + 1..close].trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
         let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
         let ticks: f64 = fields.get(11..13).into_iter().flatten().filter_map(|f| f.parse::<f64>().ok()).sum();
-        *by_name.entry(name).or_insert(0.0) += ticks / 100.0;
+        threads.insert(tid, (stat[open + 1..close].to_string(), ticks / 100.0));
+    }
+    threads
+}
+
+/// The CPU seconds threads used between two readings of [`thread_cpu`], summed by thread name
+/// with any trailing number dropped (`sqlx-sqlite-worker-3` counts as `sqlx-sqlite-worker-`;
+/// Linux truncates names to 15 bytes). Threads are told apart by id, so the threads of an
+/// earlier run that are still winding down count only what they used in between, and
+/// threads that ended in between are not counted.
+fn cpu_between(before: &BTreeMap<u32, (String, f64)>, after: BTreeMap<u32, (String, f64)>) -> BTreeMap<String, f64> {
+    let mut by_name = BTreeMap::new();
+    for (tid, (name, secs)) in after {
+        let earlier = before.get(&tid).map_or(0.0, |(_, s)| *s);
+        *by_name.entry(name.trim_end_matches(|c: char| c.is_ascii_digit()).to_string()).or_insert(0.0) +=
+            secs - earlier;
     }
     by_name
 }

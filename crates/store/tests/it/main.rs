@@ -477,3 +477,69 @@ async fn the_wal_is_checkpointed_beside_the_writer_and_starts_again() {
     let bound = 3 * restart * (4096 + 24);
     assert!(wal <= bound, "the WAL grew to {wal} bytes (at most {bound} expected)");
 }
+
+/// A checkpoint asked for by a commit waits for the next write to begin, but not forever:
+/// the last commit before the writer falls idle reaches the database file too.
+#[tokio::test]
+async fn an_idle_writers_last_commit_is_checkpointed() {
+    let db = fresh().await.unwrap();
+    const FILLER: usize = 256 * 1024;
+    let file = std::path::PathBuf::from(db.store.url());
+    let size = || std::fs::metadata(&file).map_or(0, |m| m.len() as usize);
+    // Let the migrations' last checkpoint finish first.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let before = size();
+    if !store::testing::write_filler(&db.store, FILLER).await.unwrap() {
+        return; // PostgreSQL has no WAL file of ours to watch.
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let grown = size() - before;
+        if grown >= FILLER {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "after 5 s the database file grew by {grown} bytes, not {FILLER}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// With `Durability::Full` a commit syncs the WAL after letting the write connection go: the
+/// next transaction may begin before the sync, but no commit returns before one that
+/// covers it, and commits made together share syncs.
+#[tokio::test]
+async fn a_durable_commit_returns_once_a_wal_sync_covers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("durable.db");
+    let db = store::Store::open(&path.to_string_lossy(), store::Durability::Full).await.unwrap();
+    assert!(store::testing::write_filler(&db, 1024).await.unwrap());
+    assert_eq!(store::testing::wal_commits(&db).await, Some((1, 1)), "the first commit returned before its sync");
+
+    // The connection is free before the sync: a second transaction begins meanwhile.
+    let mut tx = db.write().await.unwrap();
+    tx.savepoint().await.unwrap();
+    let first = tx.commit_unsynced().await.unwrap();
+    let tx = db.write().await.unwrap();
+    let second = tx.commit_unsynced().await.unwrap();
+    second.synced().await.unwrap();
+    first.synced().await.unwrap();
+    assert_eq!(store::testing::wal_commits(&db).await, Some((3, 3)));
+
+    // Concurrent commits: each returns covered, and every one is on disk at the end.
+    let writers: Vec<_> = (0..16)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { store::testing::write_filler(&db, 1024).await.unwrap() })
+        })
+        .collect();
+    for w in writers {
+        assert!(w.await.unwrap());
+    }
+    assert_eq!(store::testing::wal_commits(&db).await, Some((19, 19)));
+    // A store opened with `Durability::Normal` promises no sync of its own.
+    let normal =
+        store::Store::open(&dir.path().join("normal.db").to_string_lossy(), store::Durability::Normal).await.unwrap();
+    assert_eq!(store::testing::wal_commits(&normal).await, None);
+}
