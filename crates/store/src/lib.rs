@@ -164,11 +164,13 @@ impl Store {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
-            // 4 MB of page cache per reader (at most seven): the hot pages of the lists and
+            // 2 MB of page cache per reader (at most seven): the hot pages of the lists and
             // the index fit (a first page of a million conversations reads a few dozen
             // pages), and the process stays small; the OS page cache holds the rest of the
-            // file. The write connection has more (below).
-            .pragma("cache_size", "-4000")
+            // file, a read away. The write connection has more (below). Page caches fill
+            // and stay full: in a server over a million conversations they were nearly all
+            // of its heap, so together they are bounded at 7 × 2 + 16 = 30 MB.
+            .pragma("cache_size", "-2000")
             .pragma("temp_store", "memory");
         // SQLite lets one transaction write at a time, so writers queue for one connection
         // here (in order, and woken at once) rather than for the database's lock, whose
@@ -178,9 +180,8 @@ impl Store {
         // from the file every page it touched (a sixth of the SQLite threads' time, in a
         // profile of ingestion). Readers keep the other connections.
         // The write connection leaves checkpoints to a connection of their own (see
-        // `checkpoint`). Its page cache, 32 MB, holds the pages an inbound batch touches
-        // across some fifteen indexes and the search index (with 4 MB it re-read a
-        // thousand pages a second from the file); it fills only as it writes. Batches
+        // `checkpoint`). Its page cache, 16 MB, holds the pages an inbound batch touches
+        // across some fifteen indexes and the search index; it fills as it writes. Batches
         // bind many rows in statements of many sizes, so it keeps more of them prepared.
         //
         // With `Durability::Full` it commits without syncing, and each commit syncs the WAL
@@ -189,7 +190,7 @@ impl Store {
             .clone()
             .synchronous(SqliteSynchronous::Normal)
             .pragma("wal_autocheckpoint", "0")
-            .pragma("cache_size", "-32000")
+            .pragma("cache_size", "-16000")
             .statement_cache_capacity(512);
         let conn = sqlx::ConnectOptions::connect(&wopts).await?;
         let wal = (durability == Durability::Full).then(|| wal_sync::WalSync::new(path));
