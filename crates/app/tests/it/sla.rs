@@ -157,3 +157,18 @@ async fn an_inbox_can_have_its_own_policy() {
     let sla = t.app.conversation_sla(&t.owner, c.id).await.unwrap();
     assert_eq!(sla.policy_name, "Standard");
 }
+
+/// The pass sets timers a few conversations per write transaction, picking up where the
+/// last left off even inside a run of conversations changed at the same moment.
+#[tokio::test]
+async fn the_pass_sets_every_timer_in_short_transactions() {
+    let t = ctx().await;
+    // All at one instant (the test clock stands still), more than one transaction's worth.
+    for i in 0..60 {
+        t.receive(&format!("c{i}@example.com"), None, "Hello?").await;
+    }
+    assert_eq!(t.app.run_sla().await.unwrap(), 0);
+    t.clock.advance(12 * MINUTE);
+    assert_eq!(t.app.run_sla().await.unwrap(), 60, "a first-response warning for each of the 60");
+    assert_eq!(t.app.run_sla().await.unwrap(), 0, "once");
+}

@@ -113,18 +113,23 @@ impl Tx {
         Ok(())
     }
 
-    /// Conversations of a workspace changed at or after `since`, oldest change first.
-    pub async fn conversations_changed_since(
+    /// Conversations of a workspace whose last change comes after `after` (a time and an
+    /// id: changes at the same time are told apart by the conversation's id), oldest change
+    /// first. `(since, Uuid::nil())` starts at the changes made at `since`.
+    pub async fn conversations_changed_after(
         &mut self,
         ws: WorkspaceId,
-        since: Millis,
+        after: (Millis, Uuid),
         limit: usize,
     ) -> Result<Vec<Conversation>> {
-        let q =
-            format!("{COLS} WHERE workspace_id = $1 AND last_activity_at >= $2 ORDER BY last_activity_at, id LIMIT $3");
+        let q = format!(
+            "{COLS} WHERE workspace_id = $1 AND last_activity_at >= $2 AND (last_activity_at > $2 OR id > $3) \
+             ORDER BY last_activity_at, id LIMIT $4"
+        );
         let rows: Vec<ConversationRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
-            .bind(since)
+            .bind(after.0)
+            .bind(after.1)
             .bind(limit as i64)
             .fetch_all(c)
             .await)?;
