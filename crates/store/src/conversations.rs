@@ -97,6 +97,56 @@ pub(crate) fn threads_sql(dialect: Dialect) -> String {
     }
 }
 
+/// The statement of one page of a conversation list and its arguments, in order.
+pub(crate) fn list_sql(
+    ws: WorkspaceId,
+    filter: &ConversationFilter,
+    after: Option<Cursor>,
+    limit: usize,
+) -> (String, Vec<Arg>) {
+    let mut sql = format!("{COLS} WHERE workspace_id = $1");
+    let mut args = vec![Arg::Id(ws.0)];
+    let mut push = |sql: &mut String, cond: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&cond.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(s) = filter.status {
+        push(&mut sql, " AND status = ?", Arg::Text(s.as_str().into()));
+    }
+    match filter.assignee {
+        AssigneeFilter::Anyone => {}
+        AssigneeFilter::Nobody => sql.push_str(" AND assignee_id IS NULL"),
+        AssigneeFilter::User(u) => push(&mut sql, " AND assignee_id = ?", Arg::Id(u.0)),
+    }
+    if let Some(t) = filter.team_id {
+        push(&mut sql, " AND team_id = ?", Arg::Id(t.0));
+    }
+    if let Some(i) = filter.inbox_id {
+        push(&mut sql, " AND inbox_id = ?", Arg::Id(i.0));
+    }
+    if let Some(p) = filter.priority {
+        push(&mut sql, " AND priority = ?", Arg::Text(p.as_str().into()));
+    }
+    if let Some(ct) = filter.contact_id {
+        push(&mut sql, " AND contact_id = ?", Arg::Id(ct.0));
+    }
+    if let Some(l) = &filter.label {
+        push(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.workspace_id = conversations.workspace_id \
+             AND l.label = ? AND l.conversation_id = conversations.id)",
+            Arg::Text(l.clone()),
+        );
+    }
+    if let Some(cur) = after {
+        push(&mut sql, " AND (last_activity_at < ?", Arg::Int(cur.key));
+        push(&mut sql, " OR (last_activity_at = ?", Arg::Int(cur.key));
+        push(&mut sql, " AND id < ?))", Arg::Id(cur.id));
+    }
+    push(&mut sql, " ORDER BY last_activity_at DESC, id DESC LIMIT ?", Arg::Int(limit as i64 + 1));
+    (sql, args)
+}
+
 /// A value bound into a query assembled at run time.
 pub(crate) enum Arg {
     Id(Uuid),
@@ -300,46 +350,7 @@ impl Tx {
         after: Option<Cursor>,
         limit: usize,
     ) -> Result<Page<Conversation>> {
-        let mut sql = format!("{COLS} WHERE workspace_id = $1");
-        let mut args = vec![Arg::Id(ws.0)];
-        let mut push = |sql: &mut String, cond: &str, arg: Arg| {
-            args.push(arg);
-            sql.push_str(&cond.replace('?', &format!("${}", args.len())));
-        };
-        if let Some(s) = filter.status {
-            push(&mut sql, " AND status = ?", Arg::Text(s.as_str().into()));
-        }
-        match filter.assignee {
-            AssigneeFilter::Anyone => {}
-            AssigneeFilter::Nobody => sql.push_str(" AND assignee_id IS NULL"),
-            AssigneeFilter::User(u) => push(&mut sql, " AND assignee_id = ?", Arg::Id(u.0)),
-        }
-        if let Some(t) = filter.team_id {
-            push(&mut sql, " AND team_id = ?", Arg::Id(t.0));
-        }
-        if let Some(i) = filter.inbox_id {
-            push(&mut sql, " AND inbox_id = ?", Arg::Id(i.0));
-        }
-        if let Some(p) = filter.priority {
-            push(&mut sql, " AND priority = ?", Arg::Text(p.as_str().into()));
-        }
-        if let Some(ct) = filter.contact_id {
-            push(&mut sql, " AND contact_id = ?", Arg::Id(ct.0));
-        }
-        if let Some(l) = &filter.label {
-            push(
-                &mut sql,
-                " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.workspace_id = conversations.workspace_id \
-                 AND l.label = ? AND l.conversation_id = conversations.id)",
-                Arg::Text(l.clone()),
-            );
-        }
-        if let Some(cur) = after {
-            push(&mut sql, " AND (last_activity_at < ?", Arg::Int(cur.key));
-            push(&mut sql, " OR (last_activity_at = ?", Arg::Int(cur.key));
-            push(&mut sql, " AND id < ?))", Arg::Id(cur.id));
-        }
-        push(&mut sql, " ORDER BY last_activity_at DESC, id DESC LIMIT ?", Arg::Int(limit as i64 + 1));
+        let (sql, args) = list_sql(ws, filter, after, limit);
         let rows: Vec<ConversationRow> =
             run!(self, |c| bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), &args).fetch_all(c).await)?;
         let items = crate::rows::collect(rows, Conversation::try_from)?;

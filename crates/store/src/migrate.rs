@@ -16,6 +16,7 @@ pub const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (9, "search terms", include_str!("../migrations/sqlite/0009_search_terms.sql")),
     (10, "small files", include_str!("../migrations/sqlite/0010_small_files.sql")),
     (11, "widget", include_str!("../migrations/sqlite/0011_widget.sql")),
+    (12, "partial_indexes", include_str!("../migrations/sqlite/0012_partial_indexes.sql")),
 ];
 
 /// (version, description, SQL) for PostgreSQL.
@@ -31,6 +32,7 @@ pub const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (9, "search terms", include_str!("../migrations/postgres/0009_search_terms.sql")),
     (10, "small files", include_str!("../migrations/postgres/0010_small_files.sql")),
     (11, "widget", include_str!("../migrations/postgres/0011_widget.sql")),
+    (12, "partial_indexes", include_str!("../migrations/postgres/0012_partial_indexes.sql")),
 ];
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -59,15 +59,28 @@ pub async fn inbound_lookup_plans(store: &Store) -> Result<Option<Vec<(&'static 
     let crate::Db::Sqlite { read, .. } = &store.db else { return Ok(None) };
     let mut plans = Vec::new();
     for (name, sql, params) in statements {
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain.as_str()));
-        for _ in 0..params {
-            query = query.bind(Option::<i64>::None);
-        }
-        let rows = query.fetch_all(read).await?;
-        plans.push((name, rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")));
+        plans.push((name, plan(read, &sql, params).await?));
     }
     Ok(Some(plans))
+}
+
+/// How SQLite plans the first page of a conversation list with `filter` (see
+/// [`inbound_lookup_plans`]); `None` on PostgreSQL.
+pub async fn list_plan(store: &Store, filter: &domain::ConversationFilter) -> Result<Option<String>> {
+    let crate::Db::Sqlite { read, .. } = &store.db else { return Ok(None) };
+    let (sql, args) = crate::conversations::list_sql(domain::WorkspaceId(uuid::Uuid::nil()), filter, None, 25);
+    Ok(Some(plan(read, &sql, args.len()).await?))
+}
+
+/// EXPLAIN QUERY PLAN's detail lines for `sql`, joined by `; `, its `params` bound as NULL.
+async fn plan(read: &sqlx::SqlitePool, sql: &str, params: usize) -> Result<String> {
+    let explain = format!("EXPLAIN QUERY PLAN {sql}");
+    let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain.as_str()));
+    for _ in 0..params {
+        query = query.bind(Option::<i64>::None);
+    }
+    let rows = query.fetch_all(read).await?;
+    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 
 /// WAL frames after which a SQLite writer waits for the WAL to start again (see the

@@ -543,3 +543,29 @@ async fn a_durable_commit_returns_once_a_wal_sync_covers_it() {
         store::Store::open(&dir.path().join("normal.db").to_string_lossy(), store::Durability::Normal).await.unwrap();
     assert_eq!(store::testing::wal_commits(&normal).await, None);
 }
+
+/// A list filtered by an assignee or a team reads its own index (which leaves out the
+/// conversations without one), the unassigned queue and the open list read the status
+/// index, and none of them sorts: the first page stays a few dozen rows at any size.
+#[tokio::test]
+async fn conversation_lists_read_an_index_in_order_on_sqlite() {
+    use domain::{AssigneeFilter, ConversationFilter, TeamId, UserId};
+    let db = fresh().await.unwrap();
+    let open = |assignee, team_id| ConversationFilter {
+        status: Some(Status::Open),
+        assignee,
+        team_id,
+        ..ConversationFilter::default()
+    };
+    let cases = [
+        ("mine", open(AssigneeFilter::User(UserId(uuid::Uuid::nil())), None), "conversations_assignee"),
+        ("a team's", open(AssigneeFilter::Anyone, Some(TeamId(uuid::Uuid::nil()))), "conversations_team"),
+        ("unassigned", open(AssigneeFilter::Nobody, None), "conversations_status"),
+        ("open", open(AssigneeFilter::Anyone, None), "conversations_status"),
+    ];
+    for (name, filter, index) in cases {
+        let Some(plan) = store::testing::list_plan(&db.store, &filter).await.unwrap() else { return };
+        assert!(plan.contains(&format!("USING INDEX {index} ")), "{name}: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{name} sorts: {plan}");
+    }
+}
