@@ -19,10 +19,15 @@ pub fn postgres_url() -> Option<String> {
 
 /// Creates a fresh database: PostgreSQL when `CHORUS_TEST_PG_URL` is set, else SQLite.
 pub async fn fresh() -> Result<TestStore> {
+    fresh_with(Durability::Normal).await
+}
+
+/// [`fresh`], with SQLite's commits as durable as `durability` says.
+pub async fn fresh_with(durability: Durability) -> Result<TestStore> {
     let dir = tempfile::tempdir().map_err(|e| StoreError::Io(e.to_string()))?;
     let store = match postgres_url() {
-        Some(url) => Store::open(&fresh_postgres(&url).await?, Durability::Normal).await?,
-        None => Store::open(&dir.path().join("chorus.db").to_string_lossy(), Durability::Normal).await?,
+        Some(url) => Store::open(&fresh_postgres(&url).await?, durability).await?,
+        None => Store::open(&dir.path().join("chorus.db").to_string_lossy(), durability).await?,
     };
     store.migrate().await?;
     Ok(TestStore { store, dir })

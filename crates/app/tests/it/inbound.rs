@@ -165,6 +165,34 @@ async fn the_writer_profile_accounts_for_every_batched_message() {
     assert!(spent > 0 && spent <= elapsed, "{spent} µs in phases, {elapsed} µs in all");
 }
 
+/// With durable SQLite commits, the inbound writer answers a batch only after a sync of the
+/// WAL that covers its commit (run beside the next batch), and publishes its events then.
+#[tokio::test]
+async fn durable_batches_are_answered_once_their_commit_is_synced() {
+    let t = super::ctx_with(store::Durability::Full).await;
+    let ws = t.owner.workspace_id;
+    let before = t.app.events_since(&t.owner, 0, 10_000).await.unwrap().len();
+    let inputs: Vec<app::Inbound> =
+        (0..40).map(|i| t.inbound(&format!("d{i}@example.com"), Some(&format!("d{i}")), "hello")).collect();
+    let base = store::testing::wal_commits(t.app.store()).await.map(|(committed, _)| committed);
+    let mut answers: futures_util::stream::FuturesUnordered<_> =
+        inputs.into_iter().map(|input| t.app.receive_inbound(ws, input)).collect();
+    while let Some(answer) = futures_util::StreamExt::next(&mut answers).await {
+        answer.unwrap();
+        // The answered message's batch was committed after `base`, and is synced by now.
+        if let (Some(base), Some((_, synced))) = (base, store::testing::wal_commits(t.app.store()).await) {
+            assert!(synced > base, "an answer came back with only {synced} commits synced, {base} of them before");
+        }
+    }
+    if let Some((committed, synced)) = store::testing::wal_commits(t.app.store()).await {
+        assert_eq!(synced, committed, "every commit synced once all were answered");
+    }
+    let events = t.app.events_since(&t.owner, 0, 10_000).await.unwrap();
+    let created = events[before..].iter().filter(|e| e.kind == domain::EventKind::MessageCreated).count();
+    assert_eq!(created, 40);
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq), "in order");
+}
+
 #[tokio::test]
 async fn batched_messages_are_counted_indexed_and_logged_once() {
     let t = ctx().await;

@@ -47,7 +47,12 @@ pub struct Ctx {
 }
 
 pub async fn ctx() -> Ctx {
-    let db = store::testing::fresh().await.expect("fresh database");
+    ctx_with(store::Durability::Normal).await
+}
+
+/// [`ctx`] over a store whose SQLite commits are as durable as `durability` says.
+pub async fn ctx_with(durability: store::Durability) -> Ctx {
+    let db = store::testing::fresh_with(durability).await.expect("fresh database");
     let clock = Arc::new(ManualClock(AtomicI64::new(1_800_000_000_000)));
     let mut config = AppConfig::new(db.dir.path());
     config.backoff = Backoff { base_ms: 10, max_ms: 100 };
