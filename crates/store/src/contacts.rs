@@ -20,6 +20,14 @@ struct ContactRow {
     updated_at: i64,
 }
 
+/// A contact with its identities as a JSON array of `[kind, value]` pairs.
+#[derive(sqlx::FromRow)]
+struct ContactWithIdentities {
+    #[sqlx(flatten)]
+    contact: ContactRow,
+    identities: String,
+}
+
 impl ContactRow {
     fn into_contact(self, identities: Vec<Identity>) -> Result<Contact> {
         Ok(Contact {
@@ -293,24 +301,31 @@ impl Tx {
         if ids.is_empty() {
             return Ok(out);
         }
-        let list = crate::lists::ids(self.dialect(), 2);
-        let ids_json = crate::lists::ids_json(ids.iter().map(|id| id.0))?;
-        let q = format!("{COLS} WHERE workspace_id = $1 AND id IN ({list})");
-        let rows: Vec<ContactRow> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
-            .bind(ws.0)
-            .bind(ids_json.as_str())
-            .fetch_all(c)
-            .await)?;
+        // Each contact comes with its identities in one statement, as a JSON array of
+        // `[kind, value]` pairs, oldest first.
+        let dialect = self.dialect();
+        let identities = match dialect {
+            crate::Dialect::Sqlite => {
+                "SELECT json_group_array(json_array(kind, value) ORDER BY created_at, kind, value) \
+                 FROM contact_identities i WHERE i.workspace_id = contacts.workspace_id AND i.contact_id = contacts.id"
+            }
+            crate::Dialect::Postgres => {
+                "SELECT COALESCE(json_agg(json_build_array(kind, value) ORDER BY created_at, kind, value), '[]'::json)::text \
+                 FROM contact_identities i WHERE i.workspace_id = contacts.workspace_id AND i.contact_id = contacts.id"
+            }
+        };
         let q = format!(
-            "SELECT contact_id, kind, value FROM contact_identities WHERE workspace_id = $1 AND contact_id IN ({list}) \
-             ORDER BY created_at, kind, value"
+            "SELECT workspace_id, id, name, company, attributes, merged_into, created_at, updated_at, ({identities}) AS identities \
+             FROM contacts WHERE workspace_id = $1 AND id IN ({})",
+            crate::lists::ids(dialect, 2)
         );
-        let identities: Vec<(Uuid, String, String)> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+        let ids_json = crate::lists::ids_json(ids.iter().map(|id| id.0))?;
+        let rows: Vec<ContactWithIdentities> = run!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
             .bind(ws.0)
             .bind(ids_json.as_str())
             .fetch_all(c)
             .await)?;
-        for row in rows {
+        for ContactWithIdentities { contact: row, identities } in rows {
             if row.merged_into.is_some() {
                 // Rare: a list built before a merge. Resolve it one by one.
                 if let Some(c) = self.get_contact(ws, ContactId(row.id)).await? {
@@ -318,9 +333,9 @@ impl Tx {
                 }
                 continue;
             }
-            let mine = collect(identities.iter().filter(|(c, _, _)| *c == row.id).cloned().collect(), |(_, k, v)| {
-                Ok(Identity { kind: parse(&k)?, value: v })
-            })?;
+            let pairs: Vec<(String, String)> = serde_json::from_str(&identities)
+                .map_err(|e| StoreError::Corrupt(format!("the identities of contact {}: {e}", row.id)))?;
+            let mine = collect(pairs, |(k, v)| Ok(Identity { kind: parse(&k)?, value: v }))?;
             out.push(row.into_contact(mine)?);
         }
         Ok(out)

@@ -287,8 +287,12 @@ async fn taken_identities_and_provider_ids_are_found_in_one_look_up() {
     let found = tx.contacts_by_identities(ws.id, &[bo.clone(), phone.clone(), ana.clone()]).await.unwrap();
     let mut taken: Vec<_> = found.iter().map(|(i, _)| i.clone()).collect();
     taken.sort_by(|a, b| a.value.cmp(&b.value));
-    assert_eq!(taken, vec![phone, ana.clone()]);
+    assert_eq!(taken, vec![phone.clone(), ana.clone()]);
     assert!(found.iter().all(|(_, c)| c.id == contact.id && c.identities.len() == 2), "each with its contact");
+    // Read with its identities in one statement, a contact is the one read alone.
+    let alone = tx.get_contact(ws.id, contact.id).await.unwrap().unwrap();
+    assert!(found.iter().all(|(_, c)| format!("{c:?}") == format!("{alone:?}")), "{found:?} against {alone:?}");
+    assert_eq!(alone.identities, vec![ana.clone(), phone.clone()], "oldest first, then by kind");
     assert!(tx.contacts_by_identities(workspace().id, &[bo, ana]).await.unwrap().is_empty(), "per workspace");
     assert_eq!(tx.provider_ids_taken(ws.id, inbox, &["p-0", "p-1"]).await.unwrap(), vec!["p-1".to_string()]);
     assert_eq!(tx.provider_ids_taken(ws.id, inbox, &[odd, "<\"ü-1\">"]).await.unwrap(), vec![odd.to_string()]);
