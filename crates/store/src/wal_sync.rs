@@ -9,8 +9,9 @@
 //! the next transaction runs. Commits that wait together share one sync (group commit).
 //!
 //! What changes is the order, not the promise: another connection can read a commit's
-//! rows in the fraction of a millisecond before they reach the disk, as it can in
-//! PostgreSQL's asynchronous commit. Nothing is acknowledged to a caller before its sync.
+//! rows in the fraction of a millisecond before they reach the disk, and a power cut in
+//! that moment takes back rows someone may have seen. Nothing is acknowledged to a caller
+//! before its sync.
 
 use crate::{Result, StoreError};
 use std::fs::File;
