@@ -35,15 +35,26 @@ pub(crate) struct Deferred {
     pub(crate) file_contents: BTreeMap<(WorkspaceId, String), Vec<u8>>,
     /// Answers about a workspace's set-up asked once per transaction (see [`Tx::memo`]).
     memo: HashMap<(WorkspaceId, Memo), bool>,
-    /// Conversation numbers taken from a workspace's sequence in a block: the next one to
-    /// hand out and the last one taken.
-    numbers: HashMap<WorkspaceId, (i64, i64)>,
+    /// Conversation numbers handed out from a workspace's sequence.
+    numbers: HashMap<WorkspaceId, Numbers>,
     /// New contacts, conversations and messages, written before the next statement.
     pub(crate) held: crate::held::Held,
 }
 
-/// Conversation numbers a deferring transaction takes from a workspace's sequence at once.
+/// Conversation numbers a deferring transaction takes from a workspace's sequence at once,
+/// when it has not read the sequence with the workspace's set-up.
 const NUMBER_BLOCK: i64 = 64;
+
+/// Conversation numbers a deferring transaction hands out from a workspace's sequence: the
+/// next one and the last it may hand out, and the sequence as stored. At the flush the
+/// sequence is set to the last number handed out, when that differs: the numbers have no
+/// gaps, and a batch that read the sequence with its set-up writes it once.
+#[derive(Debug, Clone, Copy)]
+struct Numbers {
+    next: i64,
+    last: i64,
+    stored: i64,
+}
 
 /// A question about a workspace's set-up that every inbound message asks and that nothing
 /// in an inbound batch changes (except where noted).
@@ -106,11 +117,14 @@ impl Tx {
         if self.deferred.is_none() || memos.iter().any(|m| self.memo(ws, *m).is_some()) {
             return Ok(());
         }
+        // With the workspace's conversation sequence: deferring is SQLite's, whose write
+        // transaction is the only one, so nothing changes it before this one writes it.
         let q = "SELECT EXISTS (SELECT 1 FROM routing_policies WHERE workspace_id = $1 AND policy <> $2), \
                  EXISTS (SELECT 1 FROM rules WHERE workspace_id = $1 AND enabled = $3), \
-                 EXISTS (SELECT 1 FROM sunset_contacts WHERE workspace_id = $1 AND moved_at IS NULL)";
+                 EXISTS (SELECT 1 FROM sunset_contacts WHERE workspace_id = $1 AND moved_at IS NULL), \
+                 (SELECT conversation_seq FROM workspaces WHERE id = $1)";
         // None of these tables holds rows back (see `held`): nothing to write first.
-        let (auto, rules, sunset): (bool, bool, bool) = run_now!(self, |c| sqlx::query_as(q)
+        let (auto, rules, sunset, seq): (bool, bool, bool, Option<i64>) = run_now!(self, |c| sqlx::query_as(q)
             .bind(ws.0)
             .bind(domain::AssignmentPolicy::Manual.as_str())
             .bind(true)
@@ -119,18 +133,22 @@ impl Tx {
         self.remember(ws, Memo::AutoAssigns, auto);
         self.remember(ws, Memo::HasRules, rules);
         self.remember(ws, Memo::SunsetContacts, sunset);
+        if let (Some(seq), Some(d)) = (seq, &mut self.deferred) {
+            d.numbers.entry(ws).or_insert(Numbers { next: seq + 1, last: i64::MAX, stored: seq });
+        }
         Ok(())
     }
 
-    /// The next conversation number of a workspace, taken from a block reserved for this
-    /// transaction while it defers its writes (one statement per block, not per number).
+    /// The next conversation number of a workspace while this transaction defers its
+    /// writes: from the sequence read with the workspace's set-up, else from a block
+    /// reserved for this transaction (one statement per block, not per number).
     pub(crate) async fn next_number_deferred(&mut self, ws: WorkspaceId) -> Result<Option<i64>> {
         let Some(d) = &mut self.deferred else { return Ok(None) };
-        if let Some((next, last)) = d.numbers.get_mut(&ws)
-            && *next <= *last
+        if let Some(n) = d.numbers.get_mut(&ws)
+            && n.next <= n.last
         {
-            *next += 1;
-            return Ok(Some(*next - 1));
+            n.next += 1;
+            return Ok(Some(n.next - 1));
         }
         let q =
             "UPDATE workspaces SET conversation_seq = conversation_seq + $2 WHERE id = $1 RETURNING conversation_seq";
@@ -139,7 +157,7 @@ impl Tx {
         let last: i64 = run_now!(self, |c| sqlx::query_scalar(q).bind(ws.0).bind(NUMBER_BLOCK).fetch_one(c).await)?;
         let first = last - NUMBER_BLOCK + 1;
         if let Some(d) = &mut self.deferred {
-            d.numbers.insert(ws, (first + 1, last));
+            d.numbers.insert(ws, Numbers { next: first + 1, last, stored: last });
         }
         Ok(Some(first))
     }
@@ -162,11 +180,12 @@ impl Tx {
         self.write_held_rows().await?;
         let Some(mut deferred) = self.deferred.take() else { return Ok(()) };
         let memo = std::mem::take(&mut deferred.memo);
-        // Numbers taken but not handed out go back, so numbering has no gaps.
-        for (ws, (next, last)) in std::mem::take(&mut deferred.numbers) {
-            if next <= last {
+        // The sequence ends at the last number handed out: numbers taken in a block but not
+        // handed out go back, so numbering has no gaps.
+        for (ws, n) in std::mem::take(&mut deferred.numbers) {
+            if n.next - 1 != n.stored {
                 let q = "UPDATE workspaces SET conversation_seq = $2 WHERE id = $1";
-                run!(self, |c| sqlx::query(q).bind(ws.0).bind(next - 1).execute(c).await.map(|r| r.rows_affected()))?;
+                run!(self, |c| sqlx::query(q).bind(ws.0).bind(n.next - 1).execute(c).await.map(|r| r.rows_affected()))?;
             }
         }
         let mut counters: Vec<_> = deferred.counters.into_iter().filter(|(_, delta)| *delta != 0).collect();

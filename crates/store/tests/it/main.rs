@@ -236,6 +236,44 @@ async fn a_workspaces_setup_is_learnt_in_one_statement() {
     tx.rollback().await.unwrap();
 }
 
+/// A batch that learnt a workspace's set-up hands out conversation numbers from the
+/// sequence it read with it and writes the sequence once, at its end; one that did not
+/// takes a block and gives back what it did not use. Either way numbering goes on without
+/// gaps, and a batch rolled back takes none.
+#[tokio::test]
+async fn deferring_batches_number_conversations_without_gaps() {
+    let db = fresh().await.unwrap();
+    let ws = workspace();
+    let mut tx = db.store.write().await.unwrap();
+    tx.insert_workspace(&ws).await.unwrap();
+    let first = tx.next_conversation_number(ws.id).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    tx.learn_workspace_setup(ws.id).await.unwrap();
+    let mut taken = Vec::new();
+    for _ in 0..3 {
+        taken.push(tx.next_conversation_number(ws.id).await.unwrap());
+    }
+    assert_eq!(taken, vec![first + 1, first + 2, first + 3], "learnt with the set-up");
+    tx.commit().await.unwrap();
+
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    tx.learn_workspace_setup(ws.id).await.unwrap();
+    assert_eq!(tx.next_conversation_number(ws.id).await.unwrap(), first + 4);
+    tx.rollback().await.unwrap();
+
+    let mut tx = db.store.write().await.unwrap();
+    tx.defer_writes();
+    assert_eq!(tx.next_conversation_number(ws.id).await.unwrap(), first + 4, "from a block");
+    tx.commit().await.unwrap();
+    let mut tx = db.store.write().await.unwrap();
+    assert_eq!(tx.next_conversation_number(ws.id).await.unwrap(), first + 5, "the rest of the block went back");
+    tx.commit().await.unwrap();
+}
+
 /// Reads outside a transaction see each commit as soon as it lands.
 #[tokio::test]
 async fn reads_without_a_transaction_see_the_latest_commit() {
