@@ -27,7 +27,7 @@ const SCAN_BATCH: usize = 500;
 /// Conversations whose timers are set, or timers fired, in one write transaction. Between
 /// two, inbound messages and replies take their turn at the database: a round of 500 in
 /// one transaction held every other write back for 60 to 85 ms.
-const SCAN_CHUNK: usize = 25;
+const PER_TRANSACTION: usize = 25;
 /// Timers the pass looks at per round.
 const FIRE_BATCH: usize = 500;
 /// How far back the pass looks for a workspace it has not seen, or after a policy changed:
@@ -281,7 +281,7 @@ impl App {
             if tx.sla_scanned_until(ws).await?.unwrap_or(now - RESCAN_WINDOW_MS) != since {
                 return Ok(());
             }
-            let changed = tx.conversations_changed_after(ws, after, SCAN_CHUNK).await?;
+            let changed = tx.conversations_changed_after(ws, after, PER_TRANSACTION).await?;
             let ctx = TimerCtx::load(&mut tx, ws).await?;
             for c in &changed {
                 ctx.set_timers(&mut tx, c, now).await?;
@@ -290,7 +290,7 @@ impl App {
                 after = (last.last_activity_at, last.id.0);
             }
             scanned += changed.len();
-            let finished = changed.len() < SCAN_CHUNK;
+            let finished = changed.len() < PER_TRANSACTION;
             if finished || scanned >= SCAN_BATCH {
                 // A round that stopped at its limit may have stopped inside a run of equal
                 // times: that time is looked at again next round (setting timers twice is
@@ -304,7 +304,7 @@ impl App {
         }
     }
 
-    /// Fires the timers that are due, [`SCAN_CHUNK`] per write transaction and at most
+    /// Fires the timers that are due, [`PER_TRANSACTION`] per write transaction and at most
     /// [`FIRE_BATCH`] per round; returns how many raised an event.
     async fn fire_sla(&self) -> Result<usize> {
         let mut fired = 0;
@@ -313,19 +313,19 @@ impl App {
             let (due, raised) = self.fire_sla_chunk().await?;
             fired += raised;
             looked_at += due;
-            if due < SCAN_CHUNK {
+            if due < PER_TRANSACTION {
                 break;
             }
         }
         Ok(fired)
     }
 
-    /// Fires up to [`SCAN_CHUNK`] due timers in one transaction; returns how many were due
+    /// Fires up to [`PER_TRANSACTION`] due timers in one transaction; returns how many were due
     /// and how many of them raised an event.
     async fn fire_sla_chunk(&self) -> Result<(usize, usize)> {
         let now = self.now();
         let mut tx = self.store_().write().await?;
-        let due = tx.due_sla_timers(now, SCAN_CHUNK).await?;
+        let due = tx.due_sla_timers(now, PER_TRANSACTION).await?;
         let looked_at = due.len();
         if due.is_empty() {
             return Ok((0, 0));
